@@ -1,0 +1,366 @@
+//! The KQL syntax tree. Every node carries the span of the text it came from.
+//!
+//! Tabular and scalar expressions share one `Expr` type, as in Kusto's own grammar: the
+//! binder decides which kind each one is.
+
+use crate::span::Span;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Let(LetStmt),
+    /// `declare query_parameters(name: type [= default], ...)`.
+    DeclareParams(Vec<Param>, Span),
+    /// `set name [= value]`: client request options, accepted and ignored.
+    Set(Name, Span),
+    Query(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LetStmt {
+    pub name: Name,
+    pub value: LetValue,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LetValue {
+    /// `let x = expr`
+    Expr(Expr),
+    /// `let f = (params) { body }` or `let v = view () { body }`
+    Function(FunctionDef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDef {
+    pub params: Vec<Param>,
+    /// `let` statements of the body, then its result expression.
+    pub body: Vec<Statement>,
+    pub result: Box<Expr>,
+    pub is_view: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: Name,
+    pub ty: ParamType,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamType {
+    Scalar(TypeName),
+    /// `(*)` or `(Col: type, ...)`: a table parameter.
+    Tabular(Vec<ColumnDecl>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDecl {
+    pub name: Name,
+    pub ty: TypeName,
+}
+
+/// A type name as written (`string`, `long`, `int`, `datetime`, ...), lower-cased.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeName {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Name {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Literal(Literal),
+    Name(Name),
+    /// `*` where a column list is allowed (`arg_max(x, *)`).
+    Star,
+    /// `dynamic(...)`
+    Dynamic(DynValue),
+    /// `typeof(type)`
+    TypeOf(TypeName),
+    /// `a.b`
+    Member {
+        target: Box<Expr>,
+        name: Name,
+    },
+    /// `a[i]`, `a['k']`
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `f(args)`; `target` is set for `a.f(args)` method-style calls.
+    Call {
+        name: Name,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `x in (a, b)`, `x !in~ (T | project c)`.
+    In {
+        lhs: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+        list: Vec<Expr>,
+    },
+    /// `x between (a .. b)`, `!between`.
+    Between {
+        lhs: Box<Expr>,
+        negated: bool,
+        low: Box<Expr>,
+        high: Box<Expr>,
+    },
+    /// `(a, b)` in scalar context is only valid in a few places; kept for the binder to judge.
+    Tuple(Vec<Expr>),
+    /// `input | operator`
+    Pipe {
+        input: Box<Expr>,
+        op: Box<Operator>,
+    },
+    /// A tabular source that needs no input: `print`, `range`, `datatable`, `union`, ...
+    Source(Box<Operator>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Int(i64),
+    Real(f64),
+    Decimal(String),
+    String(String),
+    /// Raw text of `datetime(...)`.
+    Datetime(String),
+    /// A timespan in nanoseconds (literal `7d`), or the raw text of `time(...)`.
+    Timespan(i64),
+    TimespanText(String),
+    Guid(String),
+    /// `long(null)`, `datetime(null)`, ...: a null of a named type.
+    TypedNull(String),
+}
+
+/// The value of a `dynamic(...)` literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DynValue {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Real(f64),
+    String(String),
+    /// Other scalars inside dynamic (datetime, timespan, guid): raw literal.
+    Scalar(Literal),
+    Array(Vec<DynValue>),
+    Object(Vec<(String, DynValue)>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Plus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    NotEq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    EqTilde,
+    NotTilde,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    /// A string operator: `has`, `!contains_cs`, `matches regex`, ...
+    Str(StrOp),
+}
+
+/// The string operators (negation and case sensitivity are part of the operator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StrOp {
+    pub kind: StrOpKind,
+    pub negated: bool,
+    pub case_sensitive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StrOpKind {
+    Has,
+    HasPrefix,
+    HasSuffix,
+    Contains,
+    StartsWith,
+    EndsWith,
+    MatchesRegex,
+    HasAny,
+    HasAll,
+}
+
+impl StrOp {
+    /// The operator as written (`!has_cs`).
+    pub fn spelling(&self) -> String {
+        let base = match self.kind {
+            StrOpKind::Has => "has",
+            StrOpKind::HasPrefix => "hasprefix",
+            StrOpKind::HasSuffix => "hassuffix",
+            StrOpKind::Contains => "contains",
+            StrOpKind::StartsWith => "startswith",
+            StrOpKind::EndsWith => "endswith",
+            StrOpKind::MatchesRegex => "matches regex",
+            StrOpKind::HasAny => "has_any",
+            StrOpKind::HasAll => "has_all",
+        };
+        let neg = if self.negated { "!" } else { "" };
+        let cs = if self.case_sensitive && !matches!(self.kind, StrOpKind::MatchesRegex) {
+            "_cs"
+        } else {
+            ""
+        };
+        format!("{neg}{base}{cs}")
+    }
+}
+
+/// `name.sub = value` options of an operator (`kind=inner`, `with_itemindex=I`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpParam {
+    pub name: Name,
+    pub value: Expr,
+}
+
+/// `[Name =] expr` as in `extend` or `project`, or `(A, B) = expr`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedExpr {
+    pub names: Vec<Name>,
+    pub expr: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    /// None: the operator's default (descending for `order by`).
+    pub ascending: Option<bool>,
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operator {
+    pub kind: OperatorKind,
+    /// The span of the operator's name (`where`, `mv-expand`).
+    pub name_span: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorKind {
+    Where(Expr),
+    Extend(Vec<NamedExpr>),
+    Project(Vec<NamedExpr>),
+    ProjectAway(Vec<Expr>),
+    ProjectKeep(Vec<Expr>),
+    ProjectRename(Vec<(Name, Name)>),
+    ProjectReorder(Vec<SortKey>),
+    Summarize {
+        params: Vec<OpParam>,
+        aggregates: Vec<NamedExpr>,
+        by: Vec<NamedExpr>,
+    },
+    Sort(Vec<SortKey>),
+    Top {
+        count: Expr,
+        by: SortKey,
+    },
+    Take(Expr),
+    Distinct(Vec<Expr>),
+    Count,
+    Join {
+        params: Vec<OpParam>,
+        right: Expr,
+        on: Vec<Expr>,
+    },
+    Lookup {
+        params: Vec<OpParam>,
+        right: Expr,
+        on: Vec<Expr>,
+    },
+    Union {
+        params: Vec<OpParam>,
+        tables: Vec<Expr>,
+    },
+    MvExpand {
+        params: Vec<OpParam>,
+        columns: Vec<MvExpandColumn>,
+        limit: Option<Expr>,
+    },
+    Parse {
+        params: Vec<OpParam>,
+        source: Expr,
+        pattern: Vec<ParsePart>,
+        where_: bool,
+    },
+    Print(Vec<NamedExpr>),
+    Range {
+        name: Name,
+        from: Expr,
+        to: Expr,
+        step: Expr,
+    },
+    Datatable {
+        columns: Vec<ColumnDecl>,
+        values: Vec<Expr>,
+    },
+    As(Name),
+    GetSchema,
+    Serialize(Vec<NamedExpr>),
+    Sample(Expr),
+    Evaluate {
+        params: Vec<OpParam>,
+        plugin: Expr,
+    },
+    Invoke(Expr),
+    /// `render` only affects display in Kusto's clients: accepted and ignored.
+    Render,
+    /// An operator the parser recognises by name but does not parse yet.
+    Unsupported(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MvExpandColumn {
+    pub name: Option<Name>,
+    pub expr: Expr,
+    pub to_type: Option<TypeName>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsePart {
+    Literal(String, Span),
+    Wildcard(Span),
+    Column(Name, Option<TypeName>),
+}

@@ -1,0 +1,136 @@
+//! Diagnostics: what went wrong, where, and how to fix it; plain-text rendering with a caret.
+
+use crate::span::{LineIndex, Span};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a query, with the span it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// A stable code: `KS…` where Kusto has one with the same meaning, else `KQL…`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// "not supported yet: <feature>", for valid KQL the engine does not run yet.
+    pub fn unsupported(feature: impl AsRef<str>, span: Span) -> Self {
+        Diagnostic::error(
+            codes::UNSUPPORTED,
+            format!("not supported yet: {}", feature.as_ref()),
+            span,
+        )
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Renders `origin:line:col: error[code]: message`, the source line and a caret.
+    pub fn render(&self, source: &str, origin: &str) -> String {
+        let index = LineIndex::new(source);
+        let start = index.line_col(self.span.start);
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = format!(
+            "{origin}:{}:{}: {kind}[{}]: {}\n",
+            start.line, start.column, self.code, self.message
+        );
+        let line = index.line_text(start.line);
+        let gutter = start.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{gutter} | {line}");
+        let end = index.line_col(self.span.end.max(self.span.start));
+        let width = if end.line == start.line {
+            end.column.saturating_sub(start.column).max(1)
+        } else {
+            line.chars().count().saturating_sub(start.column - 1).max(1)
+        };
+        let _ = writeln!(
+            out,
+            "{pad} | {}{}",
+            " ".repeat(start.column - 1),
+            "^".repeat(width)
+        );
+        for note in &self.notes {
+            let _ = writeln!(out, "{pad} = note: {note}");
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{pad} = help: {help}");
+        }
+        out
+    }
+}
+
+/// The catalog of diagnostic codes. Kusto's own codes where the meaning matches.
+pub mod codes {
+    /// Syntax error (Kusto: KS002 "unexpected token").
+    pub const SYNTAX: &str = "KS002";
+    /// Unterminated string or block.
+    pub const UNTERMINATED: &str = "KS003";
+    /// Invalid literal value.
+    pub const BAD_LITERAL: &str = "KS004";
+    /// Unknown name (Kusto: KS142 "the name does not refer to any known column, table, variable or function").
+    pub const UNKNOWN_NAME: &str = "KS142";
+    /// Unknown function (Kusto: KS119).
+    pub const UNKNOWN_FUNCTION: &str = "KS119";
+    /// Wrong argument count (Kusto: KS120).
+    pub const ARG_COUNT: &str = "KS120";
+    /// Wrong argument or operand type (Kusto: KS107).
+    pub const TYPE_MISMATCH: &str = "KS107";
+    /// Tabular expression expected, or a scalar one (Kusto: KS201).
+    pub const EXPR_KIND: &str = "KS201";
+    /// A valid construct the engine does not run yet.
+    pub const UNSUPPORTED: &str = "KQL001";
+    /// An error raised while the query executed.
+    pub const RUNTIME: &str = "KQL100";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_caret_under_span() {
+        let src = "T\n| where Acount == 1";
+        let d = Diagnostic::error(
+            codes::UNKNOWN_NAME,
+            "unknown column 'Acount'",
+            Span::new(10, 16),
+        );
+        let text = d.render(src, "query.kql");
+        assert_eq!(
+            text,
+            "query.kql:2:9: error[KS142]: unknown column 'Acount'\n  |\n2 | | where Acount == 1\n  |         ^^^^^^\n"
+        );
+    }
+}
