@@ -1,1 +1,32 @@
-//! placeholder
+//! The KQL function table and the UDFs that give Kusto's semantics on DataFusion.
+//!
+//! Every scalar function and aggregate is declared once in [`table`]: its name and
+//! aliases, arity, result-column naming, and a `bind` rule that checks argument types and
+//! produces the typed DataFusion expression. The binder looks functions up here and
+//! never matches on function names itself.
+
+mod aggregates;
+pub mod coerce;
+pub mod convert;
+pub mod dynamic;
+pub mod operators;
+mod scalars;
+pub mod table;
+pub mod text;
+mod typed;
+pub mod udf;
+
+pub use table::{Aggregate, CallCtx, FunctionKind, FunctionSpec, lookup};
+pub use typed::Typed;
+
+use datafusion::logical_expr::ScalarUDF;
+use std::sync::Arc;
+
+/// Every UDF this crate defines, for registration in a session (or a cluster's executors).
+pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
+    let mut v = Vec::new();
+    v.extend(dynamic::udfs());
+    v.extend(text::udfs());
+    v.extend(convert::udfs());
+    v
+}

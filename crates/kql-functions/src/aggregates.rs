@@ -1,0 +1,151 @@
+//! Aggregate functions of the table (used in `summarize`).
+
+use crate::coerce::cast_to;
+use crate::table::{Aggregate, FunctionKind, FunctionSpec};
+use crate::typed::Typed;
+use datafusion::functions_aggregate::expr_fn as a;
+use datafusion::logical_expr::{lit, when};
+use kql_types::KType;
+
+macro_rules! aggregate {
+    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $prefix:literal, $bind:expr, $doc:literal) => {
+        FunctionSpec {
+            name: $name,
+            aliases: &[$($alias),*],
+            min_args: $min,
+            max_args: $max,
+            kind: FunctionKind::Aggregate(Aggregate { column_prefix: $prefix, bind: $bind }),
+            doc: $doc,
+        }
+    };
+}
+
+pub static AGGREGATES: &[FunctionSpec] = &[
+    aggregate!(
+        "count",
+        [],
+        0,
+        1,
+        "count",
+        Some(count),
+        "The number of rows."
+    ),
+    aggregate!(
+        "countif",
+        [],
+        1,
+        1,
+        "countif",
+        Some(countif),
+        "The number of rows where the predicate is true."
+    ),
+    aggregate!("sum", [], 1, 1, "sum", Some(sum), "The sum of the values."),
+    aggregate!("avg", [], 1, 1, "avg", Some(avg), "The mean of the values."),
+    aggregate!("min", [], 1, 1, "min", Some(min), "The smallest value."),
+    aggregate!("max", [], 1, 1, "max", Some(max), "The largest value."),
+    aggregate!(
+        "dcount",
+        [],
+        1,
+        2,
+        "dcount",
+        Some(dcount),
+        "The number of distinct values."
+    ),
+    aggregate!(
+        "take_any",
+        ["any"],
+        1,
+        1,
+        "take_any",
+        Some(take_any),
+        "An arbitrary value of the group."
+    ),
+    aggregate!(
+        "arg_max",
+        [],
+        2,
+        usize::MAX,
+        "max",
+        None,
+        "The row with the largest value: that value and the named columns (or *)."
+    ),
+    aggregate!(
+        "arg_min",
+        [],
+        2,
+        usize::MAX,
+        "min",
+        None,
+        "The row with the smallest value: that value and the named columns (or *)."
+    ),
+];
+
+fn count(_: Vec<Typed>) -> Result<Typed, String> {
+    Ok(Typed::new(a::count(lit(1i64)), KType::Long))
+}
+
+fn countif(args: Vec<Typed>) -> Result<Typed, String> {
+    let p = first(args)?;
+    if p.ty != KType::Bool {
+        return Err(format!(
+            "countif(): expected a bool predicate, got {}",
+            p.ty
+        ));
+    }
+    let one = when(p.expr, lit(1i64))
+        .otherwise(lit(0i64))
+        .map_err(|e| e.to_string())?;
+    Ok(Typed::new(
+        datafusion::functions::expr_fn::coalesce(vec![a::sum(one), lit(0i64)]),
+        KType::Long,
+    ))
+}
+
+fn numeric(v: Typed, func: &str) -> Result<Typed, String> {
+    match v.ty {
+        KType::Int | KType::Long => Ok(cast_to(v, KType::Long)),
+        KType::Real | KType::Decimal | KType::Timespan => Ok(v),
+        KType::Dynamic => Ok(cast_to(v, KType::Real)),
+        other => Err(format!("{func}(): expected a number, got {other}")),
+    }
+}
+
+fn sum(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = numeric(first(args)?, "sum")?;
+    Ok(Typed::new(a::sum(v.expr), v.ty))
+}
+
+fn avg(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = numeric(first(args)?, "avg")?;
+    Ok(Typed::new(
+        a::avg(cast_to(v, KType::Real).expr),
+        KType::Real,
+    ))
+}
+
+fn min(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = first(args)?;
+    Ok(Typed::new(a::min(v.expr), v.ty))
+}
+
+fn max(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = first(args)?;
+    Ok(Typed::new(a::max(v.expr), v.ty))
+}
+
+fn dcount(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = first(args)?;
+    Ok(Typed::new(a::count_distinct(v.expr), KType::Long))
+}
+
+fn take_any(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = first(args)?;
+    Ok(Typed::new(a::first_value(v.expr, vec![]), v.ty))
+}
+
+fn first(args: Vec<Typed>) -> Result<Typed, String> {
+    args.into_iter()
+        .next()
+        .ok_or_else(|| "missing argument".to_string())
+}

@@ -1,0 +1,118 @@
+//! Conversions to string: `tostring` of every Kusto type, with Kusto's text forms.
+
+use crate::dynamic::parse_stored;
+use crate::udf::{KqlUdf, strings};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Float64Type, TimeUnit};
+use datafusion::common::Result;
+use datafusion::logical_expr::ScalarUDF;
+use kql_types::{format_datetime, format_real, format_timespan};
+use serde_json::Value;
+use std::sync::{Arc, LazyLock};
+
+/// `tostring` of a non-dynamic value; null becomes "".
+pub static TOSTRING: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_tostring", DataType::Utf8, tostring_body));
+/// `tostring` of a dynamic value: strings unquoted, null "", other values as compact JSON.
+pub static DYN_TOSTRING: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_dyn_tostring", DataType::Utf8, dyn_tostring_body));
+
+pub fn udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![TOSTRING.clone(), DYN_TOSTRING.clone()]
+}
+
+/// The text of one stored dynamic value, as `tostring` gives it.
+pub fn dynamic_text(json: &str) -> String {
+    match parse_stored(json) {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn dyn_tostring_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 8);
+    for r in 0..rows {
+        out.append_value(input.get(r).map(dynamic_text).unwrap_or_default());
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn tostring_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let a = &args[0];
+    let mut out = StringBuilder::with_capacity(rows, rows * 8);
+    let text = |r: usize| -> Result<String> {
+        if a.is_null(r) {
+            return Ok(String::new());
+        }
+        Ok(match a.data_type() {
+            DataType::Float64 => format_real(a.as_primitive::<Float64Type>().value(r)),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => format_datetime(
+                a.as_primitive::<datafusion::arrow::datatypes::TimestampNanosecondType>()
+                    .value(r),
+            ),
+            DataType::Duration(TimeUnit::Nanosecond) => format_timespan(
+                a.as_primitive::<datafusion::arrow::datatypes::DurationNanosecondType>()
+                    .value(r),
+            ),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                strings(std::slice::from_ref(a), 0)?
+                    .get(r)
+                    .unwrap_or("")
+                    .to_string()
+            }
+            _ => {
+                let s = datafusion::arrow::util::display::array_value_to_string(a, r)?;
+                s.to_string()
+            }
+        })
+    };
+    for r in 0..rows {
+        out.append_value(text(r)?);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{BooleanArray, Float64Array, Int64Array, StringArray};
+
+    fn run(body: crate::udf::UdfBody, a: ArrayRef) -> Vec<String> {
+        let n = a.len();
+        let out = body(&[a], n).unwrap();
+        let out = out.as_string::<i32>();
+        (0..n).map(|i| out.value(i).to_string()).collect()
+    }
+
+    #[test]
+    fn tostring_of_scalars() {
+        assert_eq!(
+            run(
+                tostring_body,
+                Arc::new(Int64Array::from(vec![Some(5), None]))
+            ),
+            ["5", ""]
+        );
+        assert_eq!(
+            run(tostring_body, Arc::new(Float64Array::from(vec![1.0, 0.5]))),
+            ["1", "0.5"]
+        );
+        assert_eq!(
+            run(tostring_body, Arc::new(BooleanArray::from(vec![true]))),
+            ["true"]
+        );
+    }
+
+    #[test]
+    fn tostring_of_dynamic() {
+        let a = Arc::new(StringArray::from(vec![
+            Some(r#""x""#),
+            Some(r#"{"a":1}"#),
+            None,
+            Some("1"),
+        ]));
+        assert_eq!(run(dyn_tostring_body, a), ["x", r#"{"a":1}"#, "", "1"]);
+    }
+}

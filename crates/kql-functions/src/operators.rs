@@ -1,0 +1,255 @@
+//! Binary operators: type rules and their DataFusion expressions, with Kusto semantics
+//! (integer promotion, datetime arithmetic, case-insensitive `=~`, term-aware `has`).
+
+use crate::coerce::{cast_to, numeric_join, to_text};
+use crate::text::operator_udf;
+use crate::typed::Typed;
+use datafusion::functions::expr_fn::lower;
+use datafusion::logical_expr::{Expr, Operator, binary_expr, not};
+use kql_syntax::ast::{BinaryOp, StrOp, StrOpKind};
+use kql_types::KType;
+
+pub fn bind_binary(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
+    match op {
+        BinaryOp::And | BinaryOp::Or => {
+            for side in [&l, &r] {
+                if side.ty != KType::Bool {
+                    return Err(format!(
+                        "'{}' needs bool operands, got {}",
+                        op_name(op),
+                        side.ty
+                    ));
+                }
+            }
+            let e = if op == BinaryOp::And {
+                l.expr.and(r.expr)
+            } else {
+                l.expr.or(r.expr)
+            };
+            Ok(Typed::new(e, KType::Bool))
+        }
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
+            arithmetic(op, l, r)
+        }
+        BinaryOp::Eq
+        | BinaryOp::NotEq
+        | BinaryOp::Lt
+        | BinaryOp::Le
+        | BinaryOp::Gt
+        | BinaryOp::Ge => compare(op, l, r),
+        BinaryOp::EqTilde | BinaryOp::NotTilde => {
+            let e = lower(to_text(&l)).eq(lower(to_text(&r)));
+            Ok(Typed::new(
+                if op == BinaryOp::EqTilde { e } else { not(e) },
+                KType::Bool,
+            ))
+        }
+        BinaryOp::Str(s) => string_op(s, l, r),
+    }
+}
+
+fn op_name(op: BinaryOp) -> String {
+    match op {
+        BinaryOp::Or => "or".into(),
+        BinaryOp::And => "and".into(),
+        BinaryOp::Eq => "==".into(),
+        BinaryOp::NotEq => "!=".into(),
+        BinaryOp::Lt => "<".into(),
+        BinaryOp::Le => "<=".into(),
+        BinaryOp::Gt => ">".into(),
+        BinaryOp::Ge => ">=".into(),
+        BinaryOp::EqTilde => "=~".into(),
+        BinaryOp::NotTilde => "!~".into(),
+        BinaryOp::Add => "+".into(),
+        BinaryOp::Sub => "-".into(),
+        BinaryOp::Mul => "*".into(),
+        BinaryOp::Div => "/".into(),
+        BinaryOp::Mod => "%".into(),
+        BinaryOp::Str(s) => s.spelling(),
+    }
+}
+
+fn df_op(op: BinaryOp) -> Operator {
+    match op {
+        BinaryOp::Add => Operator::Plus,
+        BinaryOp::Sub => Operator::Minus,
+        BinaryOp::Mul => Operator::Multiply,
+        BinaryOp::Div => Operator::Divide,
+        BinaryOp::Mod => Operator::Modulo,
+        BinaryOp::Eq => Operator::Eq,
+        BinaryOp::NotEq => Operator::NotEq,
+        BinaryOp::Lt => Operator::Lt,
+        BinaryOp::Le => Operator::LtEq,
+        BinaryOp::Gt => Operator::Gt,
+        BinaryOp::Ge => Operator::GtEq,
+        _ => Operator::Eq,
+    }
+}
+
+fn arithmetic(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
+    use KType::*;
+    let (lt, rt) = (l.ty, r.ty);
+    let (l, r) = (undynamic(l, rt), undynamic(r, lt));
+    let result = match (l.ty, op, r.ty) {
+        (Datetime, BinaryOp::Sub, Datetime) => Timespan,
+        (Datetime, BinaryOp::Add | BinaryOp::Sub, Timespan) => Datetime,
+        (Timespan, BinaryOp::Add, Datetime) => Datetime,
+        (Timespan, BinaryOp::Add | BinaryOp::Sub, Timespan) => Timespan,
+        (Timespan, BinaryOp::Div, Timespan) => {
+            let e = binary_expr(
+                cast_to(l, Long).expr,
+                Operator::Divide,
+                cast_to(r, Real).expr,
+            );
+            return Ok(Typed::new(e, Real));
+        }
+        (Timespan, BinaryOp::Mul | BinaryOp::Div, Int | Long | Real)
+        | (Int | Long | Real, BinaryOp::Mul, Timespan) => {
+            // Computed on nanoseconds, then back to a duration.
+            let (ts, n) = if l.ty == Timespan { (l, r) } else { (r, l) };
+            let n = cast_to(n, Real);
+            let e = binary_expr(cast_to(ts, Real).expr, df_op(op), n.expr);
+            return Ok(cast_to(
+                Typed::new(cast_to(Typed::new(e, Real), Long).expr, Long),
+                Timespan,
+            ));
+        }
+        (a, _, b) => match numeric_join(a, b) {
+            Some(t) => {
+                let e = binary_expr(cast_to(l, t).expr, df_op(op), cast_to(r, t).expr);
+                return Ok(Typed::new(e, t));
+            }
+            None => {
+                return Err(format!(
+                    "operator '{}' cannot be applied to {a} and {b}",
+                    op_name(op)
+                ));
+            }
+        },
+    };
+    Ok(Typed::new(binary_expr(l.expr, df_op(op), r.expr), result))
+}
+
+/// A dynamic operand next to a typed one converts to that type (as Kusto does).
+fn undynamic(v: Typed, other: KType) -> Typed {
+    if v.ty != KType::Dynamic || other == KType::Dynamic {
+        return v;
+    }
+    match other {
+        KType::String | KType::Guid => Typed::new(to_text(&v), KType::String),
+        t if t.is_numeric() => {
+            let text = Typed::new(to_text(&v), KType::String);
+            Typed::new(
+                datafusion::logical_expr::try_cast(text.expr, KType::Real.arrow_type()),
+                KType::Real,
+            )
+        }
+        _ => v,
+    }
+}
+
+fn compare(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
+    use KType::*;
+    let (lt, rt) = (l.ty, r.ty);
+    let (l, r) = (undynamic(l, rt), undynamic(r, lt));
+    let (le, re) = match (l.ty, r.ty) {
+        (a, b) if a == b => (l.expr, r.expr),
+        (String | Guid, String | Guid) => (l.expr, r.expr),
+        (a, b) => match numeric_join(a, b) {
+            Some(t) => (cast_to(l, t).expr, cast_to(r, t).expr),
+            None => {
+                return Err(format!(
+                    "cannot compare {a} with {b} using '{}'",
+                    op_name(op)
+                ));
+            }
+        },
+    };
+    Ok(Typed::new(binary_expr(le, df_op(op), re), Bool))
+}
+
+fn string_op(op: StrOp, l: Typed, r: Typed) -> Result<Typed, String> {
+    let Some(udf) = operator_udf(op.kind, op.case_sensitive) else {
+        return Err(format!("'{}' needs a list of values", op.spelling()));
+    };
+    if op.kind == StrOpKind::MatchesRegex
+        && let Some(p) = r.as_str_literal()
+    {
+        crate::text::compile_regex(p).map_err(|e| e.to_string())?;
+    }
+    let e = udf.call(vec![to_text(&l), to_text(&r)]);
+    Ok(Typed::new(if op.negated { not(e) } else { e }, KType::Bool))
+}
+
+/// `has_any` / `has_all` over a list of values.
+pub fn bind_has_list(op: StrOp, l: Typed, items: Vec<Typed>) -> Result<Typed, String> {
+    let term = StrOp {
+        kind: StrOpKind::Has,
+        negated: false,
+        case_sensitive: false,
+    };
+    let mut parts = items
+        .into_iter()
+        .map(|i| string_op(term, l.clone(), i).map(|t| t.expr));
+    let Some(first) = parts.next().transpose()? else {
+        return Ok(Typed::bool(op.kind == StrOpKind::HasAll));
+    };
+    let mut acc: Expr = first;
+    for p in parts {
+        let p = p?;
+        acc = if op.kind == StrOpKind::HasAll {
+            acc.and(p)
+        } else {
+            acc.or(p)
+        };
+    }
+    Ok(Typed::new(
+        if op.negated { not(acc) } else { acc },
+        KType::Bool,
+    ))
+}
+
+/// `x in (a, b)`, `!in`, `in~` over scalar values.
+pub fn bind_in(
+    l: Typed,
+    items: Vec<Typed>,
+    negated: bool,
+    case_insensitive: bool,
+) -> Result<Typed, String> {
+    let fold = |t: &Typed| {
+        if case_insensitive {
+            lower(to_text(t))
+        } else {
+            t.expr.clone()
+        }
+    };
+    if case_insensitive || l.ty.is_text() {
+        let list = items
+            .iter()
+            .map(|i| {
+                if case_insensitive {
+                    fold(i)
+                } else {
+                    to_text(i)
+                }
+            })
+            .collect();
+        let lhs = if case_insensitive {
+            fold(&l)
+        } else {
+            to_text(&l)
+        };
+        return Ok(Typed::new(lhs.in_list(list, negated), KType::Bool));
+    }
+    let mut ty = l.ty;
+    for i in &items {
+        if i.ty != ty {
+            ty = numeric_join(ty, i.ty).unwrap_or(ty);
+        }
+    }
+    let list = items.into_iter().map(|i| cast_to(i, ty).expr).collect();
+    Ok(Typed::new(
+        cast_to(l, ty).expr.in_list(list, negated),
+        KType::Bool,
+    ))
+}

@@ -1,0 +1,241 @@
+//! String operators with Kusto's term rules (`has`, `hasprefix`, ...), substring tests
+//! and regular-expression extraction.
+
+use crate::udf::{KqlUdf, strings};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, StringBuilder};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{DataFusionError, Result};
+use datafusion::logical_expr::ScalarUDF;
+use kql_syntax::ast::StrOpKind;
+use regex::{Regex, RegexBuilder};
+use std::sync::{Arc, LazyLock};
+
+/// Regex programs from queries are compiled with this size limit (bytes).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+macro_rules! predicate_udfs {
+    ($( $static:ident, $name:literal, $pred:expr );* $(;)?) => {
+        $(
+            pub static $static: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+                KqlUdf::new_udf($name, DataType::Boolean, |args, rows| {
+                    predicate(args, rows, $pred)
+                })
+            });
+        )*
+        fn predicate_list() -> Vec<Arc<ScalarUDF>> {
+            vec![$($static.clone()),*]
+        }
+    };
+}
+
+predicate_udfs! {
+    HAS, "kql_has", |h, n| has_term(h, n, Edge::Both, false);
+    HAS_CS, "kql_has_cs", |h, n| has_term(h, n, Edge::Both, true);
+    HASPREFIX, "kql_hasprefix", |h, n| has_term(h, n, Edge::Start, false);
+    HASPREFIX_CS, "kql_hasprefix_cs", |h, n| has_term(h, n, Edge::Start, true);
+    HASSUFFIX, "kql_hassuffix", |h, n| has_term(h, n, Edge::End, false);
+    HASSUFFIX_CS, "kql_hassuffix_cs", |h, n| has_term(h, n, Edge::End, true);
+    CONTAINS, "kql_contains", |h, n| lower(h).contains(&lower(n));
+    CONTAINS_CS, "kql_contains_cs", |h, n| h.contains(n);
+    STARTSWITH, "kql_startswith", |h, n| lower(h).starts_with(&lower(n));
+    STARTSWITH_CS, "kql_startswith_cs", |h, n| h.starts_with(n);
+    ENDSWITH, "kql_endswith", |h, n| lower(h).ends_with(&lower(n));
+    ENDSWITH_CS, "kql_endswith_cs", |h, n| h.ends_with(n);
+}
+
+pub static EXTRACT: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_extract", DataType::Utf8, extract_body));
+pub static MATCHES_REGEX: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_matches_regex", DataType::Boolean, matches_body));
+
+pub fn udfs() -> Vec<Arc<ScalarUDF>> {
+    let mut v = predicate_list();
+    v.push(EXTRACT.clone());
+    v.push(MATCHES_REGEX.clone());
+    v
+}
+
+/// The UDF implementing a string operator (without its negation).
+pub fn operator_udf(kind: StrOpKind, case_sensitive: bool) -> Option<&'static Arc<ScalarUDF>> {
+    Some(match (kind, case_sensitive) {
+        (StrOpKind::Has, false) => &HAS,
+        (StrOpKind::Has, true) => &HAS_CS,
+        (StrOpKind::HasPrefix, false) => &HASPREFIX,
+        (StrOpKind::HasPrefix, true) => &HASPREFIX_CS,
+        (StrOpKind::HasSuffix, false) => &HASSUFFIX,
+        (StrOpKind::HasSuffix, true) => &HASSUFFIX_CS,
+        (StrOpKind::Contains, false) => &CONTAINS,
+        (StrOpKind::Contains, true) => &CONTAINS_CS,
+        (StrOpKind::StartsWith, false) => &STARTSWITH,
+        (StrOpKind::StartsWith, true) => &STARTSWITH_CS,
+        (StrOpKind::EndsWith, false) => &ENDSWITH,
+        (StrOpKind::EndsWith, true) => &ENDSWITH_CS,
+        (StrOpKind::MatchesRegex, _) => &MATCHES_REGEX,
+        (StrOpKind::HasAny | StrOpKind::HasAll, _) => return None,
+    })
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// A string is never null in Kusto: a null operand reads as "".
+fn predicate(args: &[ArrayRef], rows: usize, pred: fn(&str, &str) -> bool) -> Result<ArrayRef> {
+    let hay = strings(args, 0)?;
+    let needle = strings(args, 1)?;
+    let out: BooleanArray = (0..rows)
+        .map(|r| Some(pred(hay.get(r).unwrap_or(""), needle.get(r).unwrap_or(""))))
+        .collect();
+    Ok(Arc::new(out))
+}
+
+#[derive(Clone, Copy)]
+pub enum Edge {
+    Start,
+    End,
+    Both,
+}
+
+fn is_term_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Does `needle` occur in `hay` aligned to term boundaries? Terms are runs of letters and
+/// digits. `Edge::Both` is `has` (a whole term, or a phrase whose ends fall on term
+/// boundaries), `Start` is `hasprefix`, `End` is `hassuffix`.
+pub fn has_term(hay: &str, needle: &str, edge: Edge, case_sensitive: bool) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let (h, n) = if case_sensitive {
+        (hay.to_string(), needle.to_string())
+    } else {
+        (lower(hay), lower(needle))
+    };
+    let check_start = matches!(edge, Edge::Start | Edge::Both);
+    let check_end = matches!(edge, Edge::End | Edge::Both);
+    let needle_starts_term = n.chars().next().is_some_and(is_term_char);
+    let needle_ends_term = n.chars().next_back().is_some_and(is_term_char);
+    let mut from = 0;
+    while let Some(pos) = h[from..].find(&n) {
+        let start = from + pos;
+        let end = start + n.len();
+        let start_ok = !check_start
+            || !needle_starts_term
+            || !h[..start].chars().next_back().is_some_and(is_term_char);
+        let end_ok =
+            !check_end || !needle_ends_term || !h[end..].chars().next().is_some_and(is_term_char);
+        if start_ok && end_ok {
+            return true;
+        }
+        from = start + h[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+/// Compiles a regex from a query, with a size limit.
+pub fn compile_regex(pattern: &str) -> Result<Regex> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| DataFusionError::Execution(format!("invalid regular expression: {e}")))
+}
+
+/// Compiles each distinct pattern once while walking the rows.
+struct RegexCache {
+    last: Option<(String, Regex)>,
+}
+
+impl RegexCache {
+    fn get(&mut self, pattern: &str) -> Result<&Regex> {
+        if self.last.as_ref().is_none_or(|(p, _)| p != pattern) {
+            self.last = Some((pattern.to_string(), compile_regex(pattern)?));
+        }
+        match &self.last {
+            Some((_, re)) => Ok(re),
+            None => unreachable!("set just above"),
+        }
+    }
+}
+
+/// `kql_extract(regex, group, text)`: the group's text, or "" when there is no match.
+fn extract_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let patterns = strings(args, 0)?;
+    let groups = crate::udf::longs(args, 1)?;
+    let groups = groups
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::Int64Array>()
+        .ok_or_else(|| DataFusionError::Internal("group index is not Int64".into()))?;
+    let texts = strings(args, 2)?;
+    let mut cache = RegexCache { last: None };
+    let mut out = StringBuilder::with_capacity(rows, rows * 8);
+    for r in 0..rows {
+        let (Some(p), Some(t)) = (patterns.get(r), texts.get(r)) else {
+            out.append_value("");
+            continue;
+        };
+        let re = cache.get(p)?;
+        let group = usize::try_from(groups.value(r)).unwrap_or(usize::MAX);
+        let found = re
+            .captures(t)
+            .and_then(|c| c.get(group))
+            .map_or("", |m| m.as_str());
+        out.append_value(found);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn matches_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let texts = strings(args, 0)?;
+    let patterns = strings(args, 1)?;
+    let mut cache = RegexCache { last: None };
+    let mut out = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let re = cache.get(patterns.get(r).unwrap_or(""))?;
+        out.push(Some(re.is_match(texts.get(r).unwrap_or(""))));
+    }
+    Ok(Arc::new(BooleanArray::from(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_matches_whole_terms_only() {
+        assert!(has_term(
+            "the AffectedItems list",
+            "affecteditems",
+            Edge::Both,
+            false
+        ));
+        assert!(!has_term(
+            "UnaffectedItems",
+            "affecteditems",
+            Edge::Both,
+            false
+        ));
+        assert!(!has_term(
+            "AffectedItemsX",
+            "AffectedItems",
+            Edge::Both,
+            false
+        ));
+        assert!(has_term(
+            r#"{"AffectedItems":[]}"#,
+            "AffectedItems",
+            Edge::Both,
+            false
+        ));
+        assert!(has_term("a.b.c", ".b.", Edge::Both, false));
+        assert!(!has_term("abc", "ABC", Edge::Both, true));
+        assert!(has_term("hello worldwide", "world", Edge::Start, false));
+        assert!(!has_term("hello worldwide", "wide", Edge::Start, false));
+        assert!(has_term("hello worldwide", "wide", Edge::End, false));
+    }
+
+    #[test]
+    fn bad_regex_is_an_error_not_a_panic() {
+        assert!(compile_regex("(unclosed").is_err());
+    }
+}

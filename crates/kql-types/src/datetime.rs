@@ -1,0 +1,121 @@
+//! Datetime text: parsing the forms Kusto accepts and printing ISO-8601 UTC.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+/// Parses a datetime as Kusto's `datetime()`/`todatetime()` accept it: ISO 8601 with `T` or a
+/// space, optional seconds and fraction (up to 7 digits and beyond), optional `Z` or offset
+/// (no zone means UTC), a date alone, and RFC 2822/RFC 1123 forms. Returns nanoseconds
+/// since the Unix epoch.
+pub fn parse_datetime(text: &str) -> Option<i64> {
+    let s = text.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return dt.with_timezone(&Utc).timestamp_nanos_opt();
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc2822(s) {
+        return dt.with_timezone(&Utc).timestamp_nanos_opt();
+    }
+    let (body, offset_secs) = split_zone(s);
+    let body = body.trim();
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S%.f",
+        "%Y/%m/%d %H:%M",
+        "%m/%d/%Y %H:%M:%S%.f",
+        "%m/%d/%Y %H:%M",
+        "%Y%m%dT%H%M%S",
+    ] {
+        if let Ok(ndt) = NaiveDateTime::parse_from_str(body, fmt) {
+            return to_nanos(ndt, offset_secs);
+        }
+    }
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(body, fmt) {
+            return to_nanos(d.and_time(NaiveTime::MIN), offset_secs);
+        }
+    }
+    None
+}
+
+fn to_nanos(ndt: NaiveDateTime, offset_secs: i64) -> Option<i64> {
+    let utc = Utc.from_utc_datetime(&ndt);
+    utc.timestamp_nanos_opt()?
+        .checked_sub(offset_secs.checked_mul(NANOS_PER_SEC)?)
+}
+
+/// Splits a trailing `Z`, `UTC`, `GMT` or `±hh:mm` zone from the text.
+fn split_zone(s: &str) -> (&str, i64) {
+    for z in ["Z", "z", " UTC", " GMT", "UTC", "GMT"] {
+        if let Some(body) = s.strip_suffix(z) {
+            return (body, 0);
+        }
+    }
+    // ±hh:mm or ±hhmm after a time part (the date's own dashes are not a zone).
+    if let Some(t) = s.find(['T', ' ']) {
+        let time = &s[t..];
+        if let Some(pos) = time.rfind(['+', '-']) {
+            let zone = &time[pos + 1..];
+            let digits: String = zone.chars().filter(|c| *c != ':').collect();
+            if digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()) {
+                let h: i64 = digits[..2].parse().unwrap_or(0);
+                let m: i64 = digits[2..].parse().unwrap_or(0);
+                let sign = if time.as_bytes()[pos] == b'-' { -1 } else { 1 };
+                return (&s[..t + pos], sign * (h * 3600 + m * 60));
+            }
+        }
+    }
+    (s, 0)
+}
+
+/// Prints nanoseconds since the epoch as ISO-8601 UTC ending in `Z`, with up to seven
+/// fraction digits (trailing zeros dropped), as Kusto's JSON output does.
+pub fn format_datetime(nanos: i64) -> String {
+    let secs = nanos.div_euclid(NANOS_PER_SEC);
+    let sub = nanos.rem_euclid(NANOS_PER_SEC);
+    let Some(dt) = DateTime::<Utc>::from_timestamp(secs, sub as u32) else {
+        return String::new();
+    };
+    let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let ticks = sub / 100;
+    if ticks == 0 {
+        format!("{base}Z")
+    } else {
+        let frac = format!("{ticks:07}");
+        format!("{base}.{}Z", frac.trim_end_matches('0'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> String {
+        format_datetime(parse_datetime(s).unwrap_or_else(|| panic!("{s}")))
+    }
+
+    #[test]
+    fn accepted_forms() {
+        assert_eq!(p("2021-01-01"), "2021-01-01T00:00:00Z");
+        assert_eq!(p("2021-01-01 10:00"), "2021-01-01T10:00:00Z");
+        assert_eq!(
+            p("2021-01-01T10:00:54.1234567Z"),
+            "2021-01-01T10:00:54.1234567Z"
+        );
+        assert_eq!(p("2021-01-01T10:00:54.5+02:00"), "2021-01-01T08:00:54.5Z");
+        assert_eq!(p("2021-01-01 10:00:54.0000000"), "2021-01-01T10:00:54Z");
+        assert_eq!(p("Sat, 08 Nov 2014 15:05:02 GMT"), "2014-11-08T15:05:02Z");
+        assert_eq!(parse_datetime("yesterday"), None);
+    }
+
+    #[test]
+    fn before_the_epoch() {
+        assert_eq!(p("1969-12-31T23:59:59.9Z"), "1969-12-31T23:59:59.9Z");
+    }
+}
