@@ -1,0 +1,279 @@
+//! The binder: statements, name resolution, user functions, and dispatch of tabular
+//! expressions to the operator planners in [`crate::ops`].
+
+use crate::catalog::Catalog;
+use crate::names::suggest;
+use crate::scope::{Binding, Scope, UserFunction};
+use crate::tab::Tab;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::LogicalPlanBuilder;
+use kql_functions::{CallCtx, Typed};
+use kql_syntax::ast::{Expr, ExprKind, LetValue, ParamType, Statement};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+use std::rc::Rc;
+
+/// How deeply user functions may call each other (Kusto forbids recursion).
+const MAX_CALL_DEPTH: usize = 64;
+
+/// What binding one statement produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A `let` that defined a name.
+    Defined,
+    /// `let name = materialize(...)`: the caller evaluates `tab` once and gives the result
+    /// back with [`Binder::define_table`].
+    Materialize { name: String, tab: Tab },
+    /// A query statement's result.
+    Query(Tab),
+}
+
+/// A bound expression: scalar or tabular.
+#[derive(Debug)]
+pub(crate) enum Value {
+    Scalar(Typed),
+    Tabular(Tab),
+}
+
+pub struct Binder<'c> {
+    catalog: &'c dyn Catalog,
+    pub(crate) ctx: CallCtx,
+    pub(crate) scope: Scope,
+    /// Aggregates collected while binding a `summarize` (expression, internal column name).
+    pub(crate) aggs: Option<Vec<(datafusion::logical_expr::Expr, String)>>,
+    call_depth: usize,
+}
+
+impl<'c> Binder<'c> {
+    /// A binder over `catalog`, with `now()` pinned to `now` (nanoseconds since the epoch).
+    pub fn new(catalog: &'c dyn Catalog, now: i64) -> Self {
+        Binder {
+            catalog,
+            ctx: CallCtx { now },
+            scope: Scope::new(),
+            aggs: None,
+            call_depth: 0,
+        }
+    }
+
+    /// Defines `name` as a table (the evaluated result of a `materialize`).
+    pub fn define_table(&mut self, name: &str, tab: Tab) {
+        self.scope.define(name, Binding::Tabular(tab));
+    }
+
+    pub fn statement(&mut self, stmt: &Statement) -> Result<Outcome, Diagnostic> {
+        match stmt {
+            Statement::Let(l) => match &l.value {
+                LetValue::Function(def) => {
+                    let f = UserFunction {
+                        name: l.name.name.clone(),
+                        def: def.clone(),
+                        scope: self.scope.clone(),
+                    };
+                    self.scope
+                        .define(&l.name.name, Binding::Function(Rc::new(f)));
+                    Ok(Outcome::Defined)
+                }
+                LetValue::Expr(e) => {
+                    if let Some(inner) = materialize_arg(e) {
+                        let tab = self.tabular(inner)?;
+                        return Ok(Outcome::Materialize {
+                            name: l.name.name.clone(),
+                            tab,
+                        });
+                    }
+                    let b = match self.value(e, None)? {
+                        Value::Scalar(t) => Binding::Scalar(t),
+                        Value::Tabular(t) => Binding::Tabular(t),
+                    };
+                    self.scope.define(&l.name.name, b);
+                    Ok(Outcome::Defined)
+                }
+            },
+            Statement::DeclareParams(_, span) => {
+                Err(Diagnostic::unsupported("declare query_parameters", *span))
+            }
+            Statement::Set(_, _) => Ok(Outcome::Defined),
+            Statement::Query(e) => match self.value(e, None)? {
+                Value::Tabular(t) => Ok(Outcome::Query(t)),
+                Value::Scalar(_) => Err(Diagnostic::error(
+                    codes::EXPR_KIND,
+                    "a query must be a tabular expression (use 'print' to show a scalar)",
+                    e.span,
+                )),
+            },
+        }
+    }
+
+    /// Binds an expression that must be tabular.
+    pub(crate) fn tabular(&mut self, e: &Expr) -> Result<Tab, Diagnostic> {
+        match self.value(e, None)? {
+            Value::Tabular(t) => Ok(t),
+            Value::Scalar(_) => Err(Diagnostic::error(
+                codes::EXPR_KIND,
+                "expected a tabular expression, found a scalar one",
+                e.span,
+            )),
+        }
+    }
+
+    /// Binds any expression; `row` is the table whose columns are in scope.
+    pub(crate) fn value(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Value, Diagnostic> {
+        match &e.kind {
+            ExprKind::Pipe { input, op } => {
+                let tab = self.tabular(input)?;
+                Ok(Value::Tabular(self.operator(tab, op)?))
+            }
+            ExprKind::Source(op) => Ok(Value::Tabular(self.source(op)?)),
+            ExprKind::Name(n) => {
+                if let Some(i) = row.and_then(|r| r.find(&n.name)) {
+                    return Ok(Value::Scalar(
+                        row.map(|r| r.typed(i))
+                            .unwrap_or_else(|| Typed::bool(false)),
+                    ));
+                }
+                match self.scope.get(&n.name) {
+                    Some(Binding::Scalar(t)) => return Ok(Value::Scalar(t.clone())),
+                    Some(Binding::Tabular(t)) => return Ok(Value::Tabular(t.clone())),
+                    Some(Binding::Function(f)) if f.def.params.is_empty() => {
+                        let f = f.clone();
+                        return self.call_user(&f, &[], row, e.span);
+                    }
+                    Some(Binding::Function(_)) => {
+                        return Err(Diagnostic::error(
+                            codes::ARG_COUNT,
+                            format!("'{}' is a function: call it with arguments", n.name),
+                            n.span,
+                        ));
+                    }
+                    None => {}
+                }
+                if let Some(t) = self.scan(&n.name, n.span)? {
+                    return Ok(Value::Tabular(t));
+                }
+                Err(self.unknown_name(&n.name, n.span, row))
+            }
+            ExprKind::Call { name, args } => {
+                if let Some(Binding::Function(f)) = self.scope.get(&name.name) {
+                    let f = f.clone();
+                    return self.call_user(&f, args, row, e.span);
+                }
+                if name.name == "materialize" && args.len() == 1 {
+                    return Ok(Value::Tabular(self.tabular(&args[0])?));
+                }
+                Ok(Value::Scalar(self.scalar_call(name, args, row, e.span)?))
+            }
+            _ => Ok(Value::Scalar(self.scalar(e, row)?)),
+        }
+    }
+
+    /// A table of the catalog, scanned.
+    pub(crate) fn scan(&self, name: &str, span: Span) -> Result<Option<Tab>, Diagnostic> {
+        let Some(provider) = self.catalog.table(name) else {
+            return Ok(None);
+        };
+        let plan = LogicalPlanBuilder::scan(name, provider_as_source(provider), None)
+            .and_then(|b| b.build())
+            .map_err(crate::df_err(span))?;
+        Ok(Some(Tab::from_plan(plan)))
+    }
+
+    pub(crate) fn unknown_name(&self, name: &str, span: Span, row: Option<&Tab>) -> Diagnostic {
+        let mut candidates: Vec<String> = row.map(|r| r.names()).unwrap_or_default();
+        candidates.extend(self.scope.names());
+        candidates.extend(self.catalog.table_names());
+        let what = if row.is_some() {
+            "column, variable or table"
+        } else {
+            "table or variable"
+        };
+        let d = Diagnostic::error(
+            codes::UNKNOWN_NAME,
+            format!("unknown {what} '{name}'"),
+            span,
+        );
+        match suggest(name, &candidates) {
+            Some(s) => d.with_help(format!("did you mean '{s}'?")),
+            None => d,
+        }
+    }
+
+    /// Inlines a call of a `let` function: arguments bound in the caller's scope, the body
+    /// in the function's own scope plus its parameters.
+    fn call_user(
+        &mut self,
+        f: &Rc<UserFunction>,
+        args: &[Expr],
+        row: Option<&Tab>,
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
+        let params = &f.def.params;
+        if args.len() > params.len() {
+            return Err(Diagnostic::error(
+                codes::ARG_COUNT,
+                format!(
+                    "{}() takes {} arguments, got {}",
+                    f.name,
+                    params.len(),
+                    args.len()
+                ),
+                span,
+            ));
+        }
+        if self.call_depth >= MAX_CALL_DEPTH {
+            return Err(Diagnostic::error(
+                codes::SYNTAX,
+                format!("function calls nest deeper than {MAX_CALL_DEPTH} levels (recursion?)"),
+                span,
+            ));
+        }
+        let mut bound = Vec::new();
+        for (i, p) in params.iter().enumerate() {
+            let arg = match (args.get(i), &p.default) {
+                (Some(a), _) => a,
+                (None, Some(d)) => d,
+                (None, None) => {
+                    return Err(Diagnostic::error(
+                        codes::ARG_COUNT,
+                        format!("{}() is missing its argument '{}'", f.name, p.name.name),
+                        span,
+                    ));
+                }
+            };
+            let b = match &p.ty {
+                ParamType::Tabular(_) => Binding::Tabular(self.tabular(arg)?),
+                ParamType::Scalar(_) => Binding::Scalar(self.scalar(arg, row)?),
+            };
+            bound.push((p.name.name.clone(), b));
+        }
+        let saved = std::mem::replace(&mut self.scope, f.scope.clone());
+        self.scope.push();
+        for (name, b) in bound {
+            self.scope.define(&name, b);
+        }
+        self.call_depth += 1;
+        let result = self.function_body(f, row);
+        self.call_depth -= 1;
+        self.scope = saved;
+        result
+    }
+
+    fn function_body(&mut self, f: &UserFunction, row: Option<&Tab>) -> Result<Value, Diagnostic> {
+        for stmt in &f.def.body {
+            match self.statement(stmt)? {
+                Outcome::Materialize { name, tab } => self.define_table(&name, tab),
+                Outcome::Defined | Outcome::Query(_) => {}
+            }
+        }
+        self.value(&f.def.result, row)
+    }
+}
+
+/// The argument of `materialize(x)`, if `e` is such a call.
+fn materialize_arg(e: &Expr) -> Option<&Expr> {
+    match &e.kind {
+        ExprKind::Call { name, args } if name.name == "materialize" && args.len() == 1 => {
+            Some(&args[0])
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,96 @@
+//! Literals: typed constants, and `dynamic(...)` values as JSON text.
+
+use datafusion::logical_expr::lit;
+use datafusion::scalar::ScalarValue;
+use kql_functions::Typed;
+use kql_functions::coerce::{datetime_lit, timespan_lit};
+use kql_syntax::ast::{DynValue, Literal};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+use kql_types::{KType, parse_datetime, parse_timespan};
+use serde_json::{Map, Number, Value};
+
+pub fn bind_literal(l: &Literal, span: Span) -> Result<Typed, Diagnostic> {
+    let bad = |what: &str, text: &str| {
+        Diagnostic::error(
+            codes::BAD_LITERAL,
+            format!("invalid {what} literal '{text}'"),
+            span,
+        )
+    };
+    Ok(match l {
+        Literal::Null => Typed::new(lit(ScalarValue::Null), KType::Dynamic),
+        Literal::Bool(b) => Typed::bool(*b),
+        Literal::Long(v) => Typed::long(*v),
+        Literal::Int(v) => Typed::new(lit(*v as i32), KType::Int),
+        Literal::Real(v) => Typed::new(lit(*v), KType::Real),
+        Literal::Decimal(text) => {
+            return Err(Diagnostic::unsupported(
+                format!("decimal literal '{text}'"),
+                span,
+            ));
+        }
+        Literal::String(s) => Typed::string(s.clone()),
+        Literal::Datetime(text) => {
+            let v = parse_datetime(text).ok_or_else(|| bad("datetime", text))?;
+            Typed::new(datetime_lit(v), KType::Datetime)
+        }
+        Literal::Timespan(v) => Typed::new(timespan_lit(*v), KType::Timespan),
+        Literal::TimespanText(text) => {
+            let v = parse_timespan(text).ok_or_else(|| bad("timespan", text))?;
+            Typed::new(timespan_lit(v), KType::Timespan)
+        }
+        Literal::Guid(text) => Typed::new(lit(text.to_lowercase()), KType::Guid),
+        Literal::TypedNull(ty) => {
+            let t = KType::from_name(ty).ok_or_else(|| bad("type", ty))?;
+            Typed::null(t)
+        }
+    })
+}
+
+/// The JSON text of a `dynamic(...)` literal; None for `dynamic(null)`.
+pub fn dynamic_json(v: &DynValue, span: Span) -> Result<Option<String>, Diagnostic> {
+    let value = to_json(v, span)?;
+    Ok(kql_functions::dynamic::to_json_text(&value))
+}
+
+fn to_json(v: &DynValue, span: Span) -> Result<Value, Diagnostic> {
+    Ok(match v {
+        DynValue::Null => Value::Null,
+        DynValue::Bool(b) => Value::Bool(*b),
+        DynValue::Long(i) => Value::Number((*i).into()),
+        DynValue::Real(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        DynValue::String(s) => Value::String(s.clone()),
+        DynValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| to_json(i, span))
+                .collect::<Result<_, _>>()?,
+        ),
+        DynValue::Object(fields) => {
+            let mut m = Map::new();
+            for (k, v) in fields {
+                m.insert(k.clone(), to_json(v, span)?);
+            }
+            Value::Object(m)
+        }
+        DynValue::Scalar(l) => match l {
+            Literal::Datetime(text) => {
+                let v = parse_datetime(text).ok_or_else(|| {
+                    Diagnostic::error(
+                        codes::BAD_LITERAL,
+                        format!("invalid datetime literal '{text}'"),
+                        span,
+                    )
+                })?;
+                Value::String(kql_types::format_datetime(v))
+            }
+            Literal::Timespan(v) => Value::String(kql_types::format_timespan(*v)),
+            Literal::Guid(g) => Value::String(g.to_lowercase()),
+            Literal::Long(i) | Literal::Int(i) => Value::Number((*i).into()),
+            Literal::Real(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::String(s) => Value::String(s.clone()),
+            _ => Value::Null,
+        },
+    })
+}

@@ -1,0 +1,165 @@
+//! `where`, `extend`, `project` and the `project-*` family.
+
+use super::implied_name;
+use crate::binder::Binder;
+use crate::names::{unique, wildcard_match};
+use crate::tab::Tab;
+use kql_functions::Typed;
+use kql_syntax::ast::{Expr, ExprKind, Name, NamedExpr};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+use kql_types::KType;
+
+impl Binder<'_> {
+    pub(super) fn where_(
+        &mut self,
+        input: Tab,
+        pred: &Expr,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let p = self.scalar(pred, Some(&input))?;
+        if p.ty != KType::Bool {
+            return Err(Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("'where' needs a bool predicate; this is {}", p.ty),
+                pred.span,
+            ));
+        }
+        let types = input.types.clone();
+        input.build(span, |b| b.filter(p.expr), types)
+    }
+
+    /// `extend`: each item sees the columns the earlier items added.
+    pub(super) fn extend(
+        &mut self,
+        mut tab: Tab,
+        items: &[NamedExpr],
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let mut unnamed = 0;
+        for item in items {
+            let value = self.scalar(&item.expr, Some(&tab))?;
+            let name = match (item.names.first(), implied_name(&item.expr)) {
+                (Some(n), _) => n.name.clone(),
+                (None, Some(n)) => n,
+                (None, None) => {
+                    unnamed += 1;
+                    unique(&format!("Column{unnamed}"), &tab.names())
+                }
+            };
+            let mut cols = tab.all_columns();
+            match cols.iter().position(|(_, n)| *n == name) {
+                Some(i) => cols[i].0 = value,
+                None => cols.push((value, name)),
+            }
+            tab = tab.project(cols, span)?;
+        }
+        Ok(tab)
+    }
+
+    pub(super) fn project(
+        &mut self,
+        input: Tab,
+        items: &[NamedExpr],
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let mut out: Vec<(Typed, String)> = Vec::new();
+        let mut unnamed = 0;
+        for item in items {
+            let value = self.scalar(&item.expr, Some(&input))?;
+            let name = match (item.names.first(), implied_name(&item.expr)) {
+                (Some(n), _) => n.name.clone(),
+                (None, Some(n)) => n,
+                (None, None) => {
+                    unnamed += 1;
+                    format!("Column{unnamed}")
+                }
+            };
+            if out.iter().any(|(_, n)| *n == name) {
+                return Err(Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("column '{name}' is projected twice"),
+                    item.expr.span,
+                ));
+            }
+            out.push((value, name));
+        }
+        input.project(out, span)
+    }
+}
+
+fn patterns(pats: &[Expr]) -> Result<Vec<(String, Span)>, Diagnostic> {
+    pats.iter()
+        .map(|p| match &p.kind {
+            ExprKind::Name(n) => Ok((n.name.clone(), n.span)),
+            _ => Err(Diagnostic::error(
+                codes::SYNTAX,
+                "expected a column name",
+                p.span,
+            )),
+        })
+        .collect()
+}
+
+/// Columns matching the patterns; a pattern without `*` must match a column.
+fn matching(tab: &Tab, pats: &[Expr]) -> Result<Vec<bool>, Diagnostic> {
+    let names = tab.names();
+    let mut hit = vec![false; names.len()];
+    for (pat, pspan) in patterns(pats)? {
+        let mut any = false;
+        for (i, n) in names.iter().enumerate() {
+            if wildcard_match(&pat, n) {
+                hit[i] = true;
+                any = true;
+            }
+        }
+        if !any && !pat.contains('*') {
+            return Err(Diagnostic::error(
+                codes::UNKNOWN_NAME,
+                format!("unknown column '{pat}'"),
+                pspan,
+            ));
+        }
+    }
+    Ok(hit)
+}
+
+pub(super) fn project_away(input: Tab, pats: &[Expr], span: Span) -> Result<Tab, Diagnostic> {
+    let hit = matching(&input, pats)?;
+    let cols = input
+        .all_columns()
+        .into_iter()
+        .zip(hit)
+        .filter_map(|(c, h)| (!h).then_some(c))
+        .collect();
+    input.project(cols, span)
+}
+
+pub(super) fn project_keep(input: Tab, pats: &[Expr], span: Span) -> Result<Tab, Diagnostic> {
+    let hit = matching(&input, pats)?;
+    let cols = input
+        .all_columns()
+        .into_iter()
+        .zip(hit)
+        .filter_map(|(c, h)| h.then_some(c))
+        .collect();
+    input.project(cols, span)
+}
+
+pub(super) fn project_rename(
+    input: Tab,
+    pairs: &[(Name, Name)],
+    span: Span,
+) -> Result<Tab, Diagnostic> {
+    let mut cols = input.all_columns();
+    for (new, old) in pairs {
+        let Some(i) = cols.iter().position(|(_, n)| *n == old.name) else {
+            return Err(Diagnostic::error(
+                codes::UNKNOWN_NAME,
+                format!("unknown column '{}'", old.name),
+                old.span,
+            ));
+        };
+        cols[i].1 = new.name.clone();
+    }
+    input.project(cols, span)
+}

@@ -1,0 +1,109 @@
+//! Tabular operators, one file per family.
+
+mod columns;
+mod join;
+mod mv_expand;
+mod rows;
+mod source;
+mod summarize;
+
+use crate::binder::Binder;
+use crate::tab::Tab;
+use kql_syntax::Diagnostic;
+use kql_syntax::ast::{Expr, ExprKind, Operator, OperatorKind};
+
+impl Binder<'_> {
+    /// Applies a piped operator to its input.
+    pub(crate) fn operator(&mut self, input: Tab, op: &Operator) -> Result<Tab, Diagnostic> {
+        let span = op.span;
+        match &op.kind {
+            OperatorKind::Where(pred) => self.where_(input, pred, span),
+            OperatorKind::Extend(items) => self.extend(input, items, span),
+            OperatorKind::Project(items) => self.project(input, items, span),
+            OperatorKind::ProjectAway(pats) => columns::project_away(input, pats, span),
+            OperatorKind::ProjectKeep(pats) => columns::project_keep(input, pats, span),
+            OperatorKind::ProjectRename(pairs) => columns::project_rename(input, pairs, span),
+            OperatorKind::Summarize {
+                params,
+                aggregates,
+                by,
+            } => self.summarize(input, params, aggregates, by, span),
+            OperatorKind::Sort(keys) => self.sort(input, keys, span),
+            OperatorKind::Top { count, by } => self.top(input, count, by, span),
+            OperatorKind::Take(n) => self.take(input, n, span),
+            OperatorKind::Distinct(cols) => self.distinct(input, cols, span),
+            OperatorKind::Count => rows::count(input, span),
+            OperatorKind::Join { params, right, on } => self.join(input, params, right, on, span),
+            OperatorKind::MvExpand {
+                params,
+                columns,
+                limit,
+            } => self.mv_expand(input, params, columns, limit.as_ref(), span),
+            OperatorKind::As(_) | OperatorKind::Render => Ok(input),
+            other => Err(Diagnostic::unsupported(
+                format!("the '{}' operator", operator_name(other)),
+                op.name_span,
+            )),
+        }
+    }
+
+    /// A source operator that needs no input (`print`, `datatable`, ...).
+    pub(crate) fn source(&mut self, op: &Operator) -> Result<Tab, Diagnostic> {
+        match &op.kind {
+            OperatorKind::Print(items) => self.print(items, op.span),
+            OperatorKind::Datatable { columns, values } => self.datatable(columns, values, op.span),
+            other => Err(Diagnostic::unsupported(
+                format!("the '{}' operator", operator_name(other)),
+                op.name_span,
+            )),
+        }
+    }
+}
+
+fn operator_name(k: &OperatorKind) -> String {
+    match k {
+        OperatorKind::Where(_) => "where",
+        OperatorKind::Extend(_) => "extend",
+        OperatorKind::Project(_) => "project",
+        OperatorKind::ProjectAway(_) => "project-away",
+        OperatorKind::ProjectKeep(_) => "project-keep",
+        OperatorKind::ProjectRename(_) => "project-rename",
+        OperatorKind::ProjectReorder(_) => "project-reorder",
+        OperatorKind::Summarize { .. } => "summarize",
+        OperatorKind::Sort(_) => "order by",
+        OperatorKind::Top { .. } => "top",
+        OperatorKind::Take(_) => "take",
+        OperatorKind::Distinct(_) => "distinct",
+        OperatorKind::Count => "count",
+        OperatorKind::Join { .. } => "join",
+        OperatorKind::Lookup { .. } => "lookup",
+        OperatorKind::Union { .. } => "union",
+        OperatorKind::MvExpand { .. } => "mv-expand",
+        OperatorKind::Parse { where_: false, .. } => "parse",
+        OperatorKind::Parse { where_: true, .. } => "parse-where",
+        OperatorKind::Print(_) => "print",
+        OperatorKind::Range { .. } => "range",
+        OperatorKind::Datatable { .. } => "datatable",
+        OperatorKind::As(_) => "as",
+        OperatorKind::GetSchema => "getschema",
+        OperatorKind::Serialize(_) => "serialize",
+        OperatorKind::Sample(_) => "sample",
+        OperatorKind::Evaluate { .. } => "evaluate",
+        OperatorKind::Invoke(_) => "invoke",
+        OperatorKind::Render => "render",
+        OperatorKind::Unsupported(name) => return name.clone(),
+    }
+    .to_string()
+}
+
+/// The column name Kusto gives an unnamed expression: a column keeps its name, `a.b`
+/// becomes `a_b`; other expressions get None (the caller numbers them).
+pub(crate) fn implied_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => Some(n.name.clone()),
+        ExprKind::Member { target, name } => {
+            implied_name(target).map(|t| format!("{t}_{}", name.name))
+        }
+        _ => None,
+    }
+}

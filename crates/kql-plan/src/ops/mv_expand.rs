@@ -1,0 +1,121 @@
+//! `mv-expand`: one row per element of dynamic arrays or property bags, in parallel for
+//! several columns, with `with_itemindex`.
+
+use crate::binder::Binder;
+use crate::tab::Tab;
+use datafusion::common::{Column, UnnestOptions};
+use datafusion::functions::expr_fn::get_field;
+use datafusion::logical_expr::{Expr as DfExpr, lit};
+use kql_functions::Typed;
+use kql_functions::dynamic::{MV_INDEX, MV_ITEMS, MV_VALUE};
+use kql_syntax::ast::{Expr, ExprKind, MvExpandColumn, OpParam};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+use kql_types::KType;
+
+impl Binder<'_> {
+    pub(super) fn mv_expand(
+        &mut self,
+        input: Tab,
+        params: &[OpParam],
+        columns: &[MvExpandColumn],
+        limit: Option<&Expr>,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        if let Some(l) = limit {
+            return Err(Diagnostic::unsupported("mv-expand ... limit", l.span));
+        }
+        let mut bag_mode = "bag";
+        let mut index_name = None;
+        for p in params {
+            let value = match &p.value.kind {
+                ExprKind::Name(n) => n.name.clone(),
+                _ => String::new(),
+            };
+            match p.name.name.as_str() {
+                "with_itemindex" => index_name = Some(value),
+                "bagexpansion" | "kind" if value == "bag" || value == "array" => {
+                    bag_mode = if value == "array" { "array" } else { "bag" }
+                }
+                _ => {
+                    return Err(Diagnostic::unsupported(
+                        format!("mv-expand option '{}'", p.name.name),
+                        p.name.span,
+                    ));
+                }
+            }
+        }
+        // 1. Keep the input columns and add each expansion's element list.
+        let mut cols = input.all_columns();
+        let mut targets = Vec::new();
+        for (k, c) in columns.iter().enumerate() {
+            let v = self.scalar(&c.expr, Some(&input))?;
+            if v.ty != KType::Dynamic {
+                return Err(Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("mv-expand needs a dynamic array or bag; this is {}", v.ty),
+                    c.expr.span,
+                ));
+            }
+            let name = match (&c.name, &c.expr.kind) {
+                (Some(n), _) => n.name.clone(),
+                (None, ExprKind::Name(n)) => n.name.clone(),
+                (None, _) => {
+                    super::implied_name(&c.expr).unwrap_or_else(|| format!("Column{}", k + 1))
+                }
+            };
+            let to = match &c.to_type {
+                None => KType::Dynamic,
+                Some(t) => KType::from_name(&t.name).ok_or_else(|| {
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!("unknown type '{}'", t.name),
+                        t.span,
+                    )
+                })?,
+            };
+            if to != KType::Dynamic {
+                return Err(Diagnostic::unsupported(
+                    format!("mv-expand ... to typeof({to})"),
+                    c.expr.span,
+                ));
+            }
+            let internal = format!("__mv{k}");
+            cols.push((
+                Typed::new(MV_ITEMS.call(vec![v.expr, lit(bag_mode)]), KType::Dynamic),
+                internal.clone(),
+            ));
+            targets.push((internal, name));
+        }
+        let input_names = input.names();
+        let with_lists = input.project(cols, span)?;
+        // 2. Unnest all lists together (Kusto expands them in parallel).
+        let unnest_cols: Vec<Column> = targets
+            .iter()
+            .map(|(i, _)| Column::from_name(i.clone()))
+            .collect();
+        let types = with_lists.types.clone();
+        let unnested = with_lists.build(
+            span,
+            |b| b.unnest_columns_with_options(unnest_cols, UnnestOptions::default()),
+            types,
+        )?;
+        // 3. Replace or append the expanded columns, then the index column.
+        let mut out: Vec<(Typed, String)> = Vec::new();
+        for (i, name) in input_names.into_iter().enumerate() {
+            out.push((unnested.typed(i), name));
+        }
+        for (internal, name) in &targets {
+            let item = DfExpr::Column(Column::from_name(internal.clone()));
+            let value = Typed::new(get_field(item, MV_VALUE), KType::Dynamic);
+            match out.iter().position(|(_, n)| n == name) {
+                Some(i) => out[i].0 = value,
+                None => out.push((value, name.clone())),
+            }
+        }
+        if let (Some(index), Some((first, _))) = (index_name, targets.first()) {
+            let item = DfExpr::Column(Column::from_name(first.clone()));
+            out.push((Typed::new(get_field(item, MV_INDEX), KType::Long), index));
+        }
+        unnested.project(out, span)
+    }
+}

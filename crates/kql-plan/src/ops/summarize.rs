@@ -1,0 +1,200 @@
+//! `summarize`: group keys, aggregates (also inside scalar expressions), and
+//! `arg_max`/`arg_min` with `*` or named columns.
+
+use super::implied_name;
+use crate::binder::Binder;
+use crate::names::unique;
+use crate::tab::Tab;
+use datafusion::common::Column;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::functions::expr_fn::{get_field, named_struct};
+use datafusion::functions_aggregate::expr_fn::first_value;
+use datafusion::logical_expr::{Expr as DfExpr, lit};
+use kql_functions::{FunctionKind, Typed, lookup};
+use kql_syntax::ast::{Expr, ExprKind, NamedExpr, OpParam};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+
+/// One output column of the summarize, computed after the aggregation.
+struct OutColumn {
+    name: String,
+    value: Typed,
+}
+
+impl Binder<'_> {
+    pub(super) fn summarize(
+        &mut self,
+        input: Tab,
+        _params: &[OpParam],
+        aggregates: &[NamedExpr],
+        by: &[NamedExpr],
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let mut taken: Vec<String> = Vec::new();
+        let mut group_exprs = Vec::new();
+        let mut outputs = Vec::new();
+        let mut by_columns = Vec::new();
+        for (i, item) in by.iter().enumerate() {
+            let v = self.scalar(&item.expr, Some(&input))?;
+            let name = match item.names.first() {
+                Some(n) => n.name.clone(),
+                None => by_name(&item.expr).unwrap_or_else(|| format!("Column{}", i + 1)),
+            };
+            if let ExprKind::Name(n) = &item.expr.kind {
+                by_columns.push(n.name.clone());
+            }
+            let internal = format!("__by{i}");
+            group_exprs.push(v.expr.alias(&internal));
+            let name = unique(&name, &taken);
+            taken.push(name.clone());
+            outputs.push(OutColumn {
+                name,
+                value: Typed::new(DfExpr::Column(Column::from_name(internal)), v.ty),
+            });
+        }
+        let mut agg_exprs: Vec<(DfExpr, String)> = Vec::new();
+        for item in aggregates {
+            if let Some((func, args, max)) = arg_extreme(&item.expr) {
+                let cols =
+                    self.arg_extreme(&input, func, args, max, &by_columns, &mut agg_exprs)?;
+                for (k, (default_name, value)) in cols.into_iter().enumerate() {
+                    let name = item.names.get(k).map_or(default_name, |n| n.name.clone());
+                    let name = unique(&name, &taken);
+                    taken.push(name.clone());
+                    outputs.push(OutColumn { name, value });
+                }
+                continue;
+            }
+            self.aggs = Some(std::mem::take(&mut agg_exprs));
+            let bound = self.scalar(&item.expr, Some(&input));
+            agg_exprs = self.aggs.take().unwrap_or_default();
+            let value = bound?;
+            if !references_aggregate(&value.expr) {
+                return Err(Diagnostic::error(
+                    codes::SYNTAX,
+                    "a summarize item must use an aggregate function",
+                    item.expr.span,
+                ));
+            }
+            let name = match item.names.first() {
+                Some(n) => n.name.clone(),
+                None => aggregate_name(&item.expr)
+                    .unwrap_or_else(|| format!("Column{}", taken.len() + 1)),
+            };
+            let name = unique(&name, &taken);
+            taken.push(name.clone());
+            outputs.push(OutColumn { name, value });
+        }
+        let aggr: Vec<DfExpr> = agg_exprs.into_iter().map(|(e, n)| e.alias(n)).collect();
+        let grouped = input.build(span, |b| b.aggregate(group_exprs, aggr), Vec::new())?;
+        let grouped = Tab::from_plan(grouped.plan);
+        grouped.project(
+            outputs.into_iter().map(|o| (o.value, o.name)).collect(),
+            span,
+        )
+    }
+
+    /// `arg_max(by, cols...)`: one aggregate of a struct of the needed columns, taken from
+    /// the row with the extreme value, so that every column comes from the same row.
+    /// Returns the output columns (default name, value).
+    fn arg_extreme(
+        &mut self,
+        input: &Tab,
+        func: &Expr,
+        args: &[Expr],
+        max: bool,
+        by_columns: &[String],
+        agg_exprs: &mut Vec<(DfExpr, String)>,
+    ) -> Result<Vec<(String, Typed)>, Diagnostic> {
+        let Some(target) = args.first() else {
+            return Err(Diagnostic::error(
+                codes::ARG_COUNT,
+                "arg_max() needs a value to maximise",
+                func.span,
+            ));
+        };
+        let key = self.scalar(target, Some(input))?;
+        let prefix = if max { "max" } else { "min" };
+        let key_name = implied_name(target).unwrap_or_else(|| format!("{prefix}_"));
+        let mut fields: Vec<(String, Typed)> = vec![(key_name.clone(), key.clone())];
+        for a in &args[1..] {
+            if matches!(a.kind, ExprKind::Star) {
+                for (i, name) in input.names().into_iter().enumerate() {
+                    if by_columns.contains(&name) || fields.iter().any(|(n, _)| *n == name) {
+                        continue;
+                    }
+                    fields.push((name, input.typed(i)));
+                }
+            } else {
+                let v = self.scalar(a, Some(input))?;
+                let name = implied_name(a).unwrap_or_else(|| format!("{prefix}_"));
+                fields.push((name, v));
+            }
+        }
+        let mut struct_args = Vec::new();
+        for (i, (_, v)) in fields.iter().enumerate() {
+            struct_args.push(lit(format!("f{i}")));
+            struct_args.push(v.expr.clone());
+        }
+        let order = key.expr.sort(!max, false);
+        let internal = format!("__agg{}", agg_exprs.len());
+        agg_exprs.push((
+            first_value(named_struct(struct_args), vec![order]),
+            internal.clone(),
+        ));
+        let base = DfExpr::Column(Column::from_name(internal));
+        Ok(fields
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, v))| {
+                (
+                    name,
+                    Typed::new(get_field(base.clone(), format!("f{i}")), v.ty),
+                )
+            })
+            .collect())
+    }
+}
+
+/// `arg_max(...)`/`arg_min(...)` at the top of a summarize item.
+fn arg_extreme(e: &Expr) -> Option<(&Expr, &[Expr], bool)> {
+    match &e.kind {
+        ExprKind::Call { name, args } if name.name == "arg_max" => Some((e, args, true)),
+        ExprKind::Call { name, args } if name.name == "arg_min" => Some((e, args, false)),
+        _ => None,
+    }
+}
+
+/// Kusto's name for a `by` expression: a column keeps its name; `bin(Col, ...)` and other
+/// calls whose first argument is a column take that column's name.
+fn by_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Call { args, .. } => args.first().and_then(implied_name),
+        _ => implied_name(e),
+    }
+}
+
+/// `count()` → `count_`; `sum(X)` → `sum_X`; `dcount(a.b)` → `dcount_a_b`.
+fn aggregate_name(e: &Expr) -> Option<String> {
+    let ExprKind::Call { name, args } = &e.kind else {
+        return None;
+    };
+    let spec = lookup(&name.name)?;
+    let FunctionKind::Aggregate(agg) = &spec.kind else {
+        return None;
+    };
+    let arg = args.first().and_then(implied_name).unwrap_or_default();
+    Some(format!("{}_{arg}", agg.column_prefix))
+}
+
+fn references_aggregate(e: &DfExpr) -> bool {
+    let mut found = false;
+    let _ = e.apply(|x| {
+        if let DfExpr::Column(c) = x
+            && c.name.starts_with("__agg")
+        {
+            found = true;
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    });
+    found
+}
