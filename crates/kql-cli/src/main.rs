@@ -1,1 +1,37 @@
-fn main() {}
+//! `kql`: run KQL hunting queries on exported logs.
+
+mod args;
+mod run;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes of the CLI contract.
+pub const EXIT_QUERY_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let code = match cli.command {
+        args::Command::Run(a) => runtime.block_on(run::run(a)),
+        args::Command::Schema { name } => run::print_schema(&name),
+    };
+    ExitCode::from(code)
+}

@@ -1,1 +1,16 @@
-//! placeholder
+//! Run KQL queries on local data with Apache DataFusion.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut session = kql::Session::new();
+//! session.load_dir(std::path::Path::new("testdata/phish"))?;
+//! let results = session.run("AlertEvidence | take 5").await?;
+//! println!("{} rows", results[0].row_count());
+//! # Ok(()) }
+//! ```
+
+mod session;
+
+pub use kql_syntax::{Diagnostic, Span};
+pub use kql_types::KType;
+pub use session::{QueryError, QueryResult, Session};

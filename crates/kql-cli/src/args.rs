@@ -1,0 +1,57 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "kql",
+    version,
+    about = "Run KQL hunting queries offline, on exported logs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a query (a .kql file, a Sentinel .yaml rule, `-` for stdin, or -e TEXT).
+    Run(RunArgs),
+    /// Print the built-in schema of a Defender XDR table.
+    Schema { name: String },
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Query file: .kql, .yaml/.yml (its `query` field is run), or `-` for stdin.
+    pub file: Option<PathBuf>,
+    /// Query text.
+    #[arg(short = 'e', long = "execute", conflicts_with = "file")]
+    pub query: Option<String>,
+    /// A folder of NAME.json/.jsonl/.ndjson files (and NAME/ folders of them).
+    #[arg(long)]
+    pub data: Vec<PathBuf>,
+    /// One table from a file: NAME=PATH.
+    #[arg(long = "table")]
+    pub tables: Vec<String>,
+    /// Table schemas: a schema file or a folder of them.
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+    /// Pins now() and ago() (RFC 3339, e.g. 2024-05-01T12:00:00Z).
+    #[arg(long)]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the result to a file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}

@@ -1,0 +1,157 @@
+//! `kql run` and `kql schema`.
+
+use crate::args::{Format, RunArgs};
+use crate::{EXIT_QUERY_FAILED, EXIT_USAGE};
+use kql::{QueryError, Session};
+use kql_io::write::{ResultTable, write_csv, write_json, write_ndjson, write_table};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+pub async fn run(a: RunArgs) -> u8 {
+    let (origin, query) = match read_query(&a) {
+        Ok(q) => q,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut session = Session::new();
+    if let Some(now) = &a.now {
+        match kql_types::parse_datetime(now) {
+            Some(n) => session.set_now(n),
+            None => {
+                eprintln!(
+                    "error: --now: '{now}' is not a datetime (use RFC 3339, e.g. 2024-05-01T12:00:00Z)"
+                );
+                return EXIT_USAGE;
+            }
+        }
+    }
+    if let Err(e) = load(&mut session, &a) {
+        eprintln!("error: {e}");
+        return EXIT_USAGE;
+    }
+    for w in session.take_warnings() {
+        eprintln!("note: {w}");
+    }
+    let results = match session.run(&query).await {
+        Ok(r) => r,
+        Err(QueryError::Query(d)) => {
+            eprint!("{}", d.render(&query, &origin));
+            return EXIT_QUERY_FAILED;
+        }
+    };
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("error: {}: {e}", p.display());
+                return EXIT_USAGE;
+            }
+        },
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let tables: Vec<ResultTable> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ResultTable {
+            name: if i == 0 { "PrimaryResult" } else { "Table" },
+            columns: &r.columns,
+            batches: &r.batches,
+        })
+        .collect();
+    let written = match a.format {
+        Format::Json => write_json(&mut out, &tables),
+        Format::Ndjson => tables.iter().try_for_each(|t| write_ndjson(&mut out, t)),
+        Format::Csv => tables.iter().try_for_each(|t| write_csv(&mut out, t)),
+        Format::Table => tables.iter().try_for_each(|t| {
+            write_table(&mut out, t, 60)?;
+            writeln!(out, "({} rows)", t.row_count())
+        }),
+    };
+    match written.and_then(|_| out.flush()) {
+        Ok(()) => 0,
+        // A closed pipe (`kql run ... | head -1`) ends quietly.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: writing the result: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// The query text and the name diagnostics use for it.
+fn read_query(a: &RunArgs) -> Result<(String, String), String> {
+    if let Some(q) = &a.query {
+        return Ok(("query".into(), q.clone()));
+    }
+    let Some(file) = &a.file else {
+        return Err("give a query file, `-` for stdin, or -e QUERY".into());
+    };
+    if file == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        return Ok(("<stdin>".into(), s));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let origin = file.display().to_string();
+    let is_yaml = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e == "yaml" || e == "yml");
+    if is_yaml {
+        return Ok((origin, rule_query(file, &text)?));
+    }
+    Ok((origin, text))
+}
+
+#[derive(serde::Deserialize)]
+struct Rule {
+    query: Option<String>,
+}
+
+/// The `query` field of a Sentinel rule or hunting query file.
+fn rule_query(file: &Path, text: &str) -> Result<String, String> {
+    let rule: Rule =
+        serde_saphyr::from_str(text).map_err(|e| format!("{}: {e}", file.display()))?;
+    rule.query
+        .ok_or_else(|| format!("{}: no 'query' field", file.display()))
+}
+
+fn load(session: &mut Session, a: &RunArgs) -> Result<(), String> {
+    for s in &a.schema {
+        session.load_schema(s).map_err(|e| e.to_string())?;
+    }
+    for d in &a.data {
+        session.load_dir(d).map_err(|e| e.to_string())?;
+    }
+    for t in &a.tables {
+        let Some((name, path)) = t.split_once('=') else {
+            return Err(format!("--table {t}: expected NAME=PATH"));
+        };
+        session
+            .load_files(name, &[PathBuf::from(path)])
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+pub fn print_schema(name: &str) -> u8 {
+    match kql_io::builtin_schema(name) {
+        Some(s) => {
+            for (col, ty) in &s.columns {
+                println!("{col}: {ty}");
+            }
+            0
+        }
+        None => {
+            eprintln!(
+                "error: no built-in schema for '{name}'; built-in tables: {}",
+                kql_io::builtin_table_names().join(", ")
+            );
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! JSON values into typed Arrow columns. A value that does not fit its column's type is
+//! null, as Kusto ingestion does; strings are never null (missing is "").
+
+use crate::json::Row;
+use datafusion::arrow::array::{
+    ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampNanosecondBuilder,
+};
+use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use kql_types::{KType, parse_datetime, parse_timespan};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub fn build_batch(rows: &[Row], columns: &[(String, KType)]) -> Result<RecordBatch, String> {
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(n, t)| t.field(n.clone()))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = columns
+        .iter()
+        .map(|(name, ty)| build_column(rows.iter().map(|r| r.get(name)), *ty, rows.len()))
+        .collect::<Result<_, _>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| e.to_string())
+}
+
+fn build_column<'a>(
+    values: impl Iterator<Item = Option<&'a Value>>,
+    ty: KType,
+    n: usize,
+) -> Result<ArrayRef, String> {
+    Ok(match ty {
+        KType::String | KType::Guid => {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            for v in values {
+                b.append_value(text_of(v));
+            }
+            Arc::new(b.finish())
+        }
+        KType::Dynamic => {
+            let mut b = StringBuilder::with_capacity(n, n * 32);
+            for v in values {
+                b.append_option(dynamic_of(v));
+            }
+            Arc::new(b.finish())
+        }
+        KType::Long => {
+            let mut b = Int64Builder::with_capacity(n);
+            for v in values {
+                b.append_option(v.and_then(long_of));
+            }
+            Arc::new(b.finish())
+        }
+        KType::Int => {
+            let mut b = Int32Builder::with_capacity(n);
+            for v in values {
+                b.append_option(v.and_then(long_of).and_then(|x| i32::try_from(x).ok()));
+            }
+            Arc::new(b.finish())
+        }
+        KType::Real | KType::Decimal => {
+            let mut b = Float64Builder::with_capacity(n);
+            for v in values {
+                b.append_option(v.and_then(real_of));
+            }
+            let a = b.finish();
+            if ty == KType::Decimal {
+                datafusion::arrow::compute::cast(&a, &ty.arrow_type()).map_err(|e| e.to_string())?
+            } else {
+                Arc::new(a)
+            }
+        }
+        KType::Bool => {
+            let mut b = BooleanBuilder::with_capacity(n);
+            for v in values {
+                b.append_option(v.and_then(bool_of));
+            }
+            Arc::new(b.finish())
+        }
+        KType::Datetime => {
+            let mut b = TimestampNanosecondBuilder::with_capacity(n).with_timezone("UTC");
+            for v in values {
+                b.append_option(v.and_then(Value::as_str).and_then(parse_datetime));
+            }
+            Arc::new(b.finish())
+        }
+        KType::Timespan => {
+            let mut b = DurationNanosecondBuilder::with_capacity(n);
+            for v in values {
+                b.append_option(v.and_then(Value::as_str).and_then(parse_timespan));
+            }
+            Arc::new(b.finish())
+        }
+    })
+}
+
+fn text_of(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A dynamic column holds JSON text. A string that is itself JSON (as exports often
+/// write objects) is parsed, as Kusto ingestion into a dynamic column does.
+fn dynamic_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(parsed @ (Value::Object(_) | Value::Array(_))) => Some(parsed.to_string()),
+            _ => Some(Value::String(s.clone()).to_string()),
+        },
+        other => Some(other.to_string()),
+    }
+}
+
+fn long_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+fn real_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => match s.as_str() {
+            "NaN" => Some(f64::NAN),
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            other => other.trim().parse().ok(),
+        },
+        _ => None,
+    }
+}
+
+fn bool_of(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Value::Number(n) => n.as_i64().map(|i| i != 0),
+        _ => None,
+    }
+}

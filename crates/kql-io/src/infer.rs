@@ -1,0 +1,102 @@
+//! Column types inferred from JSON values, as the rules say: objects and arrays are
+//! dynamic, integers long, other numbers real, booleans bool, strings that are all
+//! ISO-8601 timestamps with a zone datetime, other strings string.
+
+use crate::json::Row;
+use kql_types::KType;
+use serde_json::Value;
+
+/// Columns in order of first appearance, with their inferred types.
+pub fn infer_columns(rows: &[Row]) -> Vec<(String, KType)> {
+    let mut order: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for row in rows {
+        for (k, v) in row {
+            let e = seen.entry(k.clone()).or_insert_with(|| {
+                order.push(k.clone());
+                None
+            });
+            *e = merge(*e, kind_of(v));
+        }
+    }
+    order
+        .into_iter()
+        .map(|n| {
+            let t = seen.get(&n).copied().flatten().unwrap_or(KType::String);
+            (n, t)
+        })
+        .collect()
+}
+
+fn kind_of(v: &Value) -> Option<KType> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(_) => KType::Bool,
+        Value::Number(n) if n.is_i64() || n.is_u64() => KType::Long,
+        Value::Number(_) => KType::Real,
+        Value::String(s) if is_zoned_timestamp(s) => KType::Datetime,
+        Value::String(_) => KType::String,
+        Value::Array(_) | Value::Object(_) => KType::Dynamic,
+    })
+}
+
+fn merge(a: Option<KType>, b: Option<KType>) -> Option<KType> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) if x == y => Some(x),
+        (Some(KType::Long), Some(KType::Real)) | (Some(KType::Real), Some(KType::Long)) => {
+            Some(KType::Real)
+        }
+        (Some(KType::Dynamic), _) | (_, Some(KType::Dynamic)) => Some(KType::Dynamic),
+        (Some(KType::Datetime), Some(KType::String))
+        | (Some(KType::String), Some(KType::Datetime)) => Some(KType::String),
+        _ => Some(KType::Dynamic),
+    }
+}
+
+/// `2021-01-01T10:00:00Z`, `...+02:00`: a date, a time and a zone.
+fn is_zoned_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let shaped = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[..4].iter().all(u8::is_ascii_digit);
+    let zoned = s.ends_with('Z') || s.ends_with('z') || {
+        let tail = &s[s.len().saturating_sub(6)..];
+        (tail.starts_with('+') || tail.starts_with('-')) && tail.as_bytes().get(3) == Some(&b':')
+    };
+    shaped && zoned && kql_types::parse_datetime(s).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rows(v: Value) -> Vec<Row> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_object().unwrap().clone())
+            .collect()
+    }
+
+    #[test]
+    fn inference_rules() {
+        let r = rows(json!([
+            {"t": "2021-01-01T00:00:00Z", "n": 1, "x": 1.5, "b": true, "d": {"a": 1}, "s": "2021-01-01", "m": 1},
+            {"t": "2021-01-02T00:00:00.5+02:00", "n": 2, "x": 2, "b": false, "d": [1], "s": "x", "m": 2.5}
+        ]));
+        let cols = infer_columns(&r);
+        let ty = |n: &str| cols.iter().find(|(c, _)| c == n).unwrap().1;
+        assert_eq!(ty("t"), KType::Datetime);
+        assert_eq!(ty("n"), KType::Long);
+        assert_eq!(ty("x"), KType::Real);
+        assert_eq!(ty("b"), KType::Bool);
+        assert_eq!(ty("d"), KType::Dynamic);
+        assert_eq!(ty("s"), KType::String);
+        assert_eq!(ty("m"), KType::Real);
+        assert_eq!(cols[0].0, "t");
+    }
+}

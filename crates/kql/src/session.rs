@@ -1,0 +1,286 @@
+//! A session: registered tables, a pinned `now`, and query execution.
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use kql_io::{LoadError, TableSchema, builtin_schema, load_json, load_schemas};
+use kql_plan::{Binder, Catalog, Outcome, Tab};
+use kql_syntax::{Diagnostic, diagnostic::codes};
+use kql_types::KType;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One result table of a query.
+#[derive(Debug)]
+pub struct QueryResult {
+    pub columns: Vec<(String, KType)>,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    pub fn row_count(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// Why a query did not produce results.
+#[derive(Debug)]
+pub enum QueryError {
+    /// A syntax or semantic error, or a runtime error, located in the query text.
+    Query(Diagnostic),
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::Query(d) => write!(f, "{}", d.message),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+#[derive(Default)]
+struct Tables {
+    tables: BTreeMap<String, Arc<dyn TableProvider>>,
+}
+
+impl Catalog for Tables {
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        self.tables.get(name).cloned()
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.tables.keys().cloned().collect()
+    }
+}
+
+pub struct Session {
+    ctx: SessionContext,
+    tables: Tables,
+    schemas: BTreeMap<String, TableSchema>,
+    now: Option<i64>,
+    warnings: Vec<String>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    pub fn new() -> Self {
+        let ctx = SessionContext::new();
+        for udf in kql_functions::all_udfs() {
+            ctx.register_udf(udf.as_ref().clone());
+        }
+        Session {
+            ctx,
+            tables: Tables::default(),
+            schemas: BTreeMap::new(),
+            now: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Pins `now()` (and so `ago()`) for every query, in nanoseconds since the epoch.
+    pub fn set_now(&mut self, nanos: i64) {
+        self.now = Some(nanos);
+    }
+
+    /// The DataFusion context, to run SQL over the same tables (benchmarks).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Notes gathered while loading (e.g. fields a declared schema lacks).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Declares table schemas from a file or folder. A declared table with no data is empty.
+    pub fn load_schema(&mut self, path: &Path) -> Result<(), LoadError> {
+        for s in load_schemas(path)? {
+            if !self.tables.tables.contains_key(&s.name) {
+                let empty = MemTable::try_new(s.arrow(), vec![vec![]])
+                    .map_err(|e| LoadError::new(path, e.to_string()))?;
+                self.register(&s.name, Arc::new(empty));
+            }
+            self.schemas.insert(s.name.clone(), s);
+        }
+        Ok(())
+    }
+
+    /// Registers every `NAME.json|jsonl|ndjson` file of a folder, and every sub-folder of
+    /// such files, as table NAME.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<Vec<String>, LoadError> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| LoadError::new(dir, e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        let mut names = Vec::new();
+        for p in entries {
+            let Some(stem) = p.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+                continue;
+            };
+            if p.is_dir() {
+                let mut files: Vec<_> = std::fs::read_dir(&p)
+                    .map_err(|e| LoadError::new(&p, e.to_string()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| is_data_file(f))
+                    .collect();
+                files.sort();
+                if !files.is_empty() {
+                    self.load_files(&stem, &files)?;
+                    names.push(stem);
+                }
+            } else if is_data_file(&p) {
+                self.load_files(&stem, std::slice::from_ref(&p))?;
+                names.push(stem);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Registers the files as one table `name`.
+    pub fn load_files(
+        &mut self,
+        name: &str,
+        files: &[std::path::PathBuf],
+    ) -> Result<(), LoadError> {
+        let declared = self
+            .schemas
+            .get(name)
+            .cloned()
+            .or_else(|| builtin_schema(name));
+        let mut batches = Vec::new();
+        let mut schema = None;
+        for f in files {
+            let ext = f.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            if !matches!(ext, "json" | "jsonl" | "ndjson") {
+                return Err(LoadError::new(
+                    f,
+                    format!("'.{ext}' files are not supported yet"),
+                ));
+            }
+            let t = load_json(f, declared.as_ref())?;
+            if !t.extra_columns.is_empty() {
+                self.warnings.push(format!(
+                    "{}: fields not in the schema of {name}, kept as extra columns: {}",
+                    f.display(),
+                    t.extra_columns.join(", ")
+                ));
+            }
+            match &schema {
+                None => schema = Some(t.batch.schema()),
+                Some(s) if *s != t.batch.schema() => {
+                    return Err(LoadError::new(
+                        f,
+                        format!("its columns differ from the other files of table {name}"),
+                    ));
+                }
+                Some(_) => {}
+            }
+            batches.push(t.batch);
+        }
+        let Some(schema) = schema else {
+            return Ok(());
+        };
+        let mem = MemTable::try_new(schema, vec![batches])
+            .map_err(|e| LoadError::new(name, e.to_string()))?;
+        self.register(name, Arc::new(mem));
+        Ok(())
+    }
+
+    pub fn register(&mut self, name: &str, table: Arc<dyn TableProvider>) {
+        self.tables.tables.insert(name.to_string(), table);
+    }
+
+    pub fn table_names(&self) -> Vec<String> {
+        self.tables.table_names()
+    }
+
+    /// Runs a query text: its `let` statements, then each query statement's result.
+    pub async fn run(&self, query: &str) -> Result<Vec<QueryResult>, QueryError> {
+        let script = kql_syntax::parse(query).map_err(QueryError::Query)?;
+        let now = self.now.unwrap_or_else(now_nanos);
+        let mut binder = Binder::new(&self.tables, now);
+        let mut results = Vec::new();
+        for stmt in &script.statements {
+            let span = statement_span(stmt);
+            match binder.statement(stmt).map_err(QueryError::Query)? {
+                Outcome::Defined => {}
+                Outcome::Materialize { name, tab } => {
+                    let types = tab.types.clone();
+                    let schema = Arc::new(tab.plan.schema().as_arrow().clone());
+                    let batches = self.collect(tab, span).await?;
+                    let mem = MemTable::try_new(schema, vec![batches]).map_err(runtime(span))?;
+                    let plan = datafusion::logical_expr::LogicalPlanBuilder::scan(
+                        &name,
+                        datafusion::datasource::provider_as_source(Arc::new(mem)),
+                        None,
+                    )
+                    .and_then(|b| b.build())
+                    .map_err(runtime(span))?;
+                    binder.define_table(&name, Tab { plan, types });
+                }
+                Outcome::Query(tab) => {
+                    let columns = tab.names().into_iter().zip(tab.types.clone()).collect();
+                    let batches = self.collect(tab, span).await?;
+                    results.push(QueryResult { columns, batches });
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    async fn collect(
+        &self,
+        tab: Tab,
+        span: kql_syntax::Span,
+    ) -> Result<Vec<RecordBatch>, QueryError> {
+        let df = self
+            .ctx
+            .execute_logical_plan(tab.plan)
+            .await
+            .map_err(runtime(span))?;
+        df.collect().await.map_err(runtime(span))
+    }
+}
+
+fn runtime(span: kql_syntax::Span) -> impl Fn(datafusion::error::DataFusionError) -> QueryError {
+    move |e| {
+        QueryError::Query(Diagnostic::error(
+            codes::RUNTIME,
+            format!("query failed: {e}"),
+            span,
+        ))
+    }
+}
+
+fn statement_span(s: &kql_syntax::ast::Statement) -> kql_syntax::Span {
+    use kql_syntax::ast::Statement;
+    match s {
+        Statement::Let(l) => l.span,
+        Statement::DeclareParams(_, span) | Statement::Set(_, span) => *span,
+        Statement::Query(e) => e.span,
+    }
+}
+
+fn is_data_file(p: &Path) -> bool {
+    p.is_file()
+        && p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "json" | "jsonl" | "ndjson"))
+}
+
+fn now_nanos() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or_default()
+}
