@@ -287,7 +287,7 @@ fn iff(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
 }
 
 fn case_fn(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err("case() takes pairs of condition and value, then a default value".into());
     }
     let mut conds = Vec::new();

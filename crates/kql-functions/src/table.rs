@@ -14,6 +14,9 @@ pub struct CallCtx {
 /// Checks argument types and produces the typed expression, or a message for a diagnostic.
 pub type ScalarBind = fn(&CallCtx, Vec<Typed>) -> Result<Typed, String>;
 
+/// Produces an aggregate expression from its bound arguments.
+pub type AggregateBind = fn(Vec<Typed>) -> Result<Typed, String>;
+
 #[derive(Debug)]
 pub enum FunctionKind {
     Scalar(ScalarBind),
@@ -26,7 +29,7 @@ pub struct Aggregate {
     pub column_prefix: &'static str,
     /// Produces the aggregate expression; None for aggregates the binder expands itself
     /// (`arg_max`, `arg_min`).
-    pub bind: Option<fn(Vec<Typed>) -> Result<Typed, String>>,
+    pub bind: Option<AggregateBind>,
 }
 
 #[derive(Debug)]

@@ -70,8 +70,11 @@ pub fn load_json(path: &Path, declared: Option<&TableSchema>) -> Result<LoadedTa
 
 type ParseError = (String, usize, usize);
 
+/// Rows, and the column types the file itself declares.
+type Parsed = (Vec<Row>, Vec<(String, KType)>);
+
 /// The rows of the text, and column types the file itself declares (API responses).
-fn parse_rows(text: &str) -> Result<(Vec<Row>, Vec<(String, KType)>), ParseError> {
+fn parse_rows(text: &str) -> Result<Parsed, ParseError> {
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Ok((Vec::new(), Vec::new()));
@@ -127,7 +130,7 @@ fn declared_type(t: Option<&Value>) -> KType {
 }
 
 /// `{"tables":[{"name","columns":[{"name","type"}],"rows":[[...]]}]}`: the first table.
-fn log_analytics(obj: Row) -> Result<(Vec<Row>, Vec<(String, KType)>), ParseError> {
+fn log_analytics(obj: Row) -> Result<Parsed, ParseError> {
     let bad = |m: &str| (format!("Log Analytics response: {m}"), 1, 1);
     let table = obj
         .get("tables")
@@ -169,7 +172,7 @@ fn log_analytics(obj: Row) -> Result<(Vec<Row>, Vec<(String, KType)>), ParseErro
 }
 
 /// `{"Schema":[{"Name","Type"}],"Results":[{...}]}`.
-fn advanced_hunting(obj: Row) -> Result<(Vec<Row>, Vec<(String, KType)>), ParseError> {
+fn advanced_hunting(obj: Row) -> Result<Parsed, ParseError> {
     let cols: Vec<(String, KType)> = obj
         .get("Schema")
         .and_then(Value::as_array)

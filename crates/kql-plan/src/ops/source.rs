@@ -40,7 +40,7 @@ impl Binder<'_> {
             })?);
         }
         let n = columns.len();
-        if n == 0 || values.len() % n != 0 {
+        if n == 0 || !values.len().is_multiple_of(n) {
             return Err(Diagnostic::error(
                 codes::SYNTAX,
                 format!(

@@ -388,10 +388,8 @@ impl Parser {
             }
             TokenKind::Ident { ref name, quoted } => {
                 let name = name.clone();
-                if !quoted {
-                    if let Some(e) = self.keyword_primary(&name, start)? {
-                        return Ok(e);
-                    }
+                if !quoted && let Some(e) = self.keyword_primary(&name, start)? {
+                    return Ok(e);
                 }
                 let n = self.name()?;
                 if self.at_punct(Punct::LParen) && !quoted {

@@ -293,16 +293,11 @@ impl Parser {
     }
 
     fn union_table(&mut self) -> Result<Expr, Diagnostic> {
-        if matches!(self.peek().kind, TokenKind::Ident { quoted: false, .. }) {
-            // Wildcard table names: Device*, *Events
-            if let Some(p) = self.try_name_pattern()? {
-                return Ok(p);
-            }
-        }
-        if self.at_punct(Punct::Star) {
-            if let Some(p) = self.try_name_pattern()? {
-                return Ok(p);
-            }
+        // Wildcard table names: Device*, *Events
+        let at_pattern = matches!(self.peek().kind, TokenKind::Ident { quoted: false, .. })
+            || self.at_punct(Punct::Star);
+        if at_pattern && let Some(p) = self.try_name_pattern()? {
+            return Ok(p);
         }
         self.unary_operand()
     }
