@@ -11,6 +11,8 @@
 
 mod session;
 
+/// The DataFusion this engine is built on, for programs that embed it.
+pub use datafusion;
 pub use kql_syntax::{Diagnostic, Span};
 pub use kql_types::KType;
 pub use session::{QueryError, QueryResult, Session};

@@ -200,6 +200,11 @@ impl Session {
         self.tables.tables.insert(name.to_string(), table);
     }
 
+    /// A registered table.
+    pub fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        self.tables.table(name)
+    }
+
     pub fn table_names(&self) -> Vec<String> {
         self.tables.table_names()
     }
