@@ -130,7 +130,7 @@ pub fn write_alerts(cfg: &Config, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes `cfg.events` CloudAppEvents rows as NDJSON.
 pub fn write_events(cfg: &Config, out: &mut dyn Write) -> io::Result<()> {
-    let mut rng = Rng(cfg.seed ^ 0x5EED_0F_E7E7);
+    let mut rng = Rng(cfg.seed ^ 0x005E_ED0F_E7E7);
     let pool = (cfg.alerts as u64).max(1) * 4;
     const ACTIONS: [&str; 5] = [
         "MovedToDeletedItems",
