@@ -132,6 +132,8 @@ fn median(s: &[(f64, u64)]) -> f64 {
 }
 
 /// Runs a child to completion: wall seconds and peak resident memory (KiB).
+// The child is reaped by `wait4`, which also reports its resource usage.
+#[allow(clippy::zombie_processes)]
 fn measure(bin: &Path, args: &[String]) -> (f64, u64) {
     let start = Instant::now();
     let child = Command::new(bin)
