@@ -69,6 +69,55 @@ fn is_zoned_timestamp(s: &str) -> bool {
     shaped && zoned && kql_types::parse_datetime(s).is_some()
 }
 
+/// Types of text columns (CSV): integers long, other numbers real, true/false bool, zoned
+/// ISO-8601 timestamps datetime, JSON objects and arrays dynamic, anything else string.
+pub fn infer_text_columns(headers: &[String], rows: &[Row]) -> Vec<(String, KType)> {
+    headers
+        .iter()
+        .map(|h| {
+            let mut ty: Option<KType> = None;
+            for row in rows {
+                let Some(Value::String(s)) = row.get(h) else {
+                    continue;
+                };
+                ty = merge(ty, Some(text_kind(s)));
+            }
+            let ty = match ty {
+                // Mixed text never becomes dynamic: it stays a string.
+                Some(KType::Dynamic) if !all_json(h, rows) => KType::String,
+                Some(t) => t,
+                None => KType::String,
+            };
+            (h.clone(), ty)
+        })
+        .collect()
+}
+
+fn text_kind(s: &str) -> KType {
+    let t = s.trim();
+    if t.parse::<i64>().is_ok() {
+        KType::Long
+    } else if t.parse::<f64>().is_ok() {
+        KType::Real
+    } else if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+        KType::Bool
+    } else if is_zoned_timestamp(t) {
+        KType::Datetime
+    } else if (t.starts_with('{') || t.starts_with('[')) && serde_json::from_str::<Value>(t).is_ok()
+    {
+        KType::Dynamic
+    } else {
+        KType::String
+    }
+}
+
+fn all_json(h: &str, rows: &[Row]) -> bool {
+    rows.iter().all(|r| match r.get(h) {
+        Some(Value::String(s)) => text_kind(s) == KType::Dynamic,
+        _ => true,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

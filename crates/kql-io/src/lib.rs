@@ -3,13 +3,17 @@
 
 mod builtin;
 mod columns;
+mod csv;
 mod error;
 mod infer;
 mod json;
+mod parquet;
 pub mod schema;
 pub mod write;
 
 pub use builtin::{builtin_schema, builtin_table_names};
+pub use csv::load_csv;
 pub use error::LoadError;
 pub use json::{LoadedTable, load_json};
+pub use parquet::load_parquet;
 pub use schema::{TableSchema, load_schemas};

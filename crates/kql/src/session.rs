@@ -4,7 +4,10 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use kql_io::{LoadError, TableSchema, builtin_schema, load_json, load_schemas};
+use kql_io::{
+    LoadError, LoadedTable, TableSchema, builtin_schema, load_csv, load_json, load_parquet,
+    load_schemas,
+};
 use kql_plan::{Binder, Catalog, Outcome, Tab};
 use kql_syntax::{Diagnostic, diagnostic::codes};
 use kql_types::KType;
@@ -114,7 +117,7 @@ impl Session {
         Ok(())
     }
 
-    /// Registers every `NAME.json|jsonl|ndjson` file of a folder, and every sub-folder of
+    /// Registers every `NAME.json|jsonl|ndjson|csv|parquet` file of a folder, and every sub-folder of
     /// such files, as table NAME.
     pub fn load_dir(&mut self, dir: &Path) -> Result<Vec<String>, LoadError> {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -161,31 +164,37 @@ impl Session {
         let mut schema = None;
         for f in files {
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or_default();
-            if !matches!(ext, "json" | "jsonl" | "ndjson") {
-                return Err(LoadError::new(
-                    f,
-                    format!("'.{ext}' files are not supported yet"),
-                ));
-            }
-            let t = load_json(f, declared.as_ref())?;
-            if !t.extra_columns.is_empty() {
-                self.warnings.push(format!(
-                    "{}: fields not in the schema of {name}, kept as extra columns: {}",
-                    f.display(),
-                    t.extra_columns.join(", ")
-                ));
-            }
-            match &schema {
-                None => schema = Some(t.batch.schema()),
-                Some(s) if *s != t.batch.schema() => {
+            let loaded: Vec<LoadedTable> = match ext {
+                "json" | "jsonl" | "ndjson" => vec![load_json(f, declared.as_ref())?],
+                "csv" => vec![load_csv(f, declared.as_ref())?],
+                "parquet" => load_parquet(f, declared.as_ref())?,
+                _ => {
                     return Err(LoadError::new(
                         f,
-                        format!("its columns differ from the other files of table {name}"),
+                        format!("'.{ext}' files are not supported"),
                     ));
                 }
-                Some(_) => {}
+            };
+            for t in loaded {
+                if !t.extra_columns.is_empty() {
+                    self.warnings.push(format!(
+                        "{}: fields not in the schema of {name}, kept as extra columns: {}",
+                        f.display(),
+                        t.extra_columns.join(", ")
+                    ));
+                }
+                match &schema {
+                    None => schema = Some(t.batch.schema()),
+                    Some(s) if *s != t.batch.schema() => {
+                        return Err(LoadError::new(
+                            f,
+                            format!("its columns differ from the other files of table {name}"),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                batches.push(t.batch);
             }
-            batches.push(t.batch);
         }
         let Some(schema) = schema else {
             return Ok(());
@@ -280,7 +289,7 @@ fn is_data_file(p: &Path) -> bool {
     p.is_file()
         && p.extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "json" | "jsonl" | "ndjson"))
+            .is_some_and(|e| matches!(e, "json" | "jsonl" | "ndjson" | "csv" | "parquet"))
 }
 
 fn now_nanos() -> i64 {

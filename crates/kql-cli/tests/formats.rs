@@ -1,0 +1,88 @@
+//! The hunt over CSV and Parquet copies of `testdata/phish` gives the same rows as over JSON.
+
+use kql::datafusion::parquet::arrow::ArrowWriter;
+use kql_io::write::{ResultTable, write_csv};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn hunt_rows(data: &Path) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_kql"))
+        .args([
+            "run",
+            "queries/identify-acting-user-for-reported-phish.kql",
+            "--now",
+            "2024-05-08T00:00:00Z",
+            "--format",
+            "json",
+            "--data",
+        ])
+        .arg(data)
+        .current_dir(root())
+        .output()
+        .expect("kql runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut rows: Vec<String> = v["tables"][0]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Each phish table, loaded through the library: (name, columns, batches).
+fn phish_tables() -> Vec<(
+    String,
+    Vec<(String, kql::KType)>,
+    Vec<kql::datafusion::arrow::record_batch::RecordBatch>,
+)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut s = kql::Session::new();
+    s.load_dir(&root().join("testdata/phish")).unwrap();
+    ["AlertEvidence", "CloudAppEvents"]
+        .iter()
+        .map(|t| {
+            let r = rt.block_on(s.run(t)).unwrap().remove(0);
+            (t.to_string(), r.columns, r.batches)
+        })
+        .collect()
+}
+
+#[test]
+fn csv_and_parquet_copies_give_the_same_rows() {
+    let expected = hunt_rows(&root().join("testdata/phish"));
+    assert_eq!(expected.len(), 5);
+
+    let csv_dir = tempfile::tempdir().unwrap();
+    let pq_dir = tempfile::tempdir().unwrap();
+    for (name, columns, batches) in phish_tables() {
+        let mut f = std::fs::File::create(csv_dir.path().join(format!("{name}.csv"))).unwrap();
+        write_csv(
+            &mut f,
+            &ResultTable {
+                name: &name,
+                columns: &columns,
+                batches: &batches,
+            },
+        )
+        .unwrap();
+        let f = std::fs::File::create(pq_dir.path().join(format!("{name}.parquet"))).unwrap();
+        let mut w = ArrowWriter::try_new(f, batches[0].schema(), None).unwrap();
+        for b in &batches {
+            w.write(b).unwrap();
+        }
+        w.close().unwrap();
+    }
+    assert_eq!(hunt_rows(csv_dir.path()), expected, "CSV");
+    assert_eq!(hunt_rows(pq_dir.path()), expected, "Parquet");
+}
