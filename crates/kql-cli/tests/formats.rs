@@ -40,21 +40,14 @@ fn hunt_rows(data: &Path) -> Vec<String> {
     rows
 }
 
-/// Each phish table, loaded through the library: (name, columns, batches).
-fn phish_tables() -> Vec<(
-    String,
-    Vec<(String, kql::KType)>,
-    Vec<kql::datafusion::arrow::record_batch::RecordBatch>,
-)> {
+/// Each phish table, loaded through the library.
+fn phish_tables() -> Vec<(String, kql::QueryResult)> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut s = kql::Session::new();
     s.load_dir(&root().join("testdata/phish")).unwrap();
     ["AlertEvidence", "CloudAppEvents"]
         .iter()
-        .map(|t| {
-            let r = rt.block_on(s.run(t)).unwrap().remove(0);
-            (t.to_string(), r.columns, r.batches)
-        })
+        .map(|t| (t.to_string(), rt.block_on(s.run(t)).unwrap().remove(0)))
         .collect()
 }
 
@@ -65,7 +58,8 @@ fn csv_and_parquet_copies_give_the_same_rows() {
 
     let csv_dir = tempfile::tempdir().unwrap();
     let pq_dir = tempfile::tempdir().unwrap();
-    for (name, columns, batches) in phish_tables() {
+    for (name, r) in phish_tables() {
+        let (columns, batches) = (r.columns, r.batches);
         let mut f = std::fs::File::create(csv_dir.path().join(format!("{name}.csv"))).unwrap();
         write_csv(
             &mut f,
