@@ -18,6 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a query (a .kql file, a Sentinel .yaml rule, `-` for stdin, or -e TEXT).
     Run(RunArgs),
+    /// Parse, bind and plan queries without data (files, folders, or JSONL query lists).
+    Check(CheckArgs),
     /// Print the built-in schema of a Defender XDR table.
     Schema { name: String },
 }
@@ -54,4 +56,22 @@ pub enum Format {
     Json,
     Ndjson,
     Csv,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// .kql, .yaml/.yml, .jsonl files, or folders of them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Table schemas: a schema file or a folder of them.
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }

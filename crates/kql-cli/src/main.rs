@@ -1,7 +1,9 @@
 //! `kql`: run KQL hunting queries on exported logs.
 
 mod args;
+mod check;
 mod run;
+mod source;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         args::Command::Run(a) => runtime.block_on(run::run(a)),
         args::Command::Schema { name } => run::print_schema(&name),
+        args::Command::Check(a) => check::check(a),
     };
     ExitCode::from(code)
 }

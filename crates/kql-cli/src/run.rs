@@ -102,22 +102,9 @@ fn read_query(a: &RunArgs) -> Result<(String, String), String> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e == "yaml" || e == "yml");
     if is_yaml {
-        return Ok((origin, rule_query(file, &text)?));
+        return Ok((origin, crate::source::rule_query(file, &text)?));
     }
     Ok((origin, text))
-}
-
-#[derive(serde::Deserialize)]
-struct Rule {
-    query: Option<String>,
-}
-
-/// The `query` field of a Sentinel rule or hunting query file.
-fn rule_query(file: &Path, text: &str) -> Result<String, String> {
-    let rule: Rule =
-        serde_saphyr::from_str(text).map_err(|e| format!("{}: {e}", file.display()))?;
-    rule.query
-        .ok_or_else(|| format!("{}: no 'query' field", file.display()))
 }
 
 fn load(session: &mut Session, a: &RunArgs) -> Result<(), String> {

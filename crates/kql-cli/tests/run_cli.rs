@@ -184,3 +184,38 @@ fn built_in_schemas_are_printed() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("RawEventData: dynamic"));
     assert_eq!(kql(&["schema", "NoSuchTable"]).status.code(), Some(2));
 }
+
+#[test]
+fn check_reports_each_failure_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("queries.jsonl"),
+        "{\"id\": \"good\", \"query\": \"AlertEvidence | where Timestamp > ago(1d)\"}\n\
+         {\"id\": \"bad\", \"query\": \"AlertEvidence\\n| where Nope == 1\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rule.yaml"),
+        "id: x\nquery: |\n  AlertEvidence | take 1\n",
+    )
+    .unwrap();
+    let schema = dir.path().join("AlertEvidence.json");
+    std::fs::write(
+        &schema,
+        r#"{"name": "AlertEvidence", "columns": [{"name": "Timestamp", "type": "datetime"}]}"#,
+    )
+    .unwrap();
+    let out = kql(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 ok, 1 failed"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("queries.jsonl:2[bad]:2:9: error[KS142]"),
+        "{err}"
+    );
+}

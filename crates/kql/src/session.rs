@@ -218,6 +218,18 @@ impl Session {
         self.tables.table_names()
     }
 
+    /// Parses, binds and plans a query text without reading any data.
+    pub fn check(&self, query: &str) -> Result<(), Diagnostic> {
+        let script = kql_syntax::parse(query)?;
+        let mut binder = Binder::new(&self.tables, self.now.unwrap_or(0));
+        for stmt in &script.statements {
+            if let Outcome::Materialize { name, tab } = binder.statement(stmt)? {
+                binder.define_table(&name, tab);
+            }
+        }
+        Ok(())
+    }
+
     /// Runs a query text: its `let` statements, then each query statement's result.
     pub async fn run(&self, query: &str) -> Result<Vec<QueryResult>, QueryError> {
         let script = kql_syntax::parse(query).map_err(QueryError::Query)?;
