@@ -62,6 +62,60 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         "An arbitrary value of the group."
     ),
     aggregate!(
+        "dcountif",
+        [],
+        2,
+        3,
+        "dcountif",
+        Some(dcountif),
+        "The number of distinct values where the predicate is true."
+    ),
+    aggregate!(
+        "sumif",
+        [],
+        2,
+        2,
+        "sumif",
+        Some(sumif),
+        "The sum of the values where the predicate is true."
+    ),
+    aggregate!(
+        "make_list",
+        ["makelist"],
+        1,
+        2,
+        "list",
+        Some(|a| make_list(a, false, false)),
+        "A dynamic array of the group's values."
+    ),
+    aggregate!(
+        "make_set",
+        ["makeset"],
+        1,
+        2,
+        "set",
+        Some(|a| make_list(a, true, false)),
+        "A dynamic array of the group's distinct values."
+    ),
+    aggregate!(
+        "make_list_if",
+        [],
+        2,
+        3,
+        "list",
+        Some(|a| make_list(a, false, true)),
+        "make_list over the rows where the predicate is true."
+    ),
+    aggregate!(
+        "make_set_if",
+        [],
+        2,
+        3,
+        "set",
+        Some(|a| make_list(a, true, true)),
+        "make_set over the rows where the predicate is true."
+    ),
+    aggregate!(
         "arg_max",
         [],
         2,
@@ -148,4 +202,56 @@ fn first(args: Vec<Typed>) -> Result<Typed, String> {
     args.into_iter()
         .next()
         .ok_or_else(|| "missing argument".to_string())
+}
+
+/// `x` where the predicate holds, else null (aggregates skip nulls).
+fn only_if(v: Typed, p: Typed, func: &str) -> Result<datafusion::logical_expr::Expr, String> {
+    if p.ty != KType::Bool {
+        return Err(format!("{func}(): expected a bool predicate, got {}", p.ty));
+    }
+    let null = Typed::null(v.ty).expr;
+    when(p.expr, v.expr)
+        .otherwise(null)
+        .map_err(|e| e.to_string())
+}
+
+fn dcountif(args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(v), Some(p)) = (it.next(), it.next()) else {
+        return Err("dcountif() takes a value and a predicate".into());
+    };
+    Ok(Typed::new(
+        a::count_distinct(only_if(v, p, "dcountif")?),
+        KType::Long,
+    ))
+}
+
+fn sumif(args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(v), Some(p)) = (it.next(), it.next()) else {
+        return Err("sumif() takes a value and a predicate".into());
+    };
+    let v = numeric(v, "sumif")?;
+    let ty = v.ty;
+    Ok(Typed::new(a::sum(only_if(v, p, "sumif")?), ty))
+}
+
+/// `make_list(x [, max])`, `make_set`, and their `_if` forms: the values gathered with
+/// `array_agg`, then written as a JSON array (nulls skipped, `[]` for no values).
+fn make_list(args: Vec<Typed>, distinct: bool, conditional: bool) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let v = it.next().ok_or("missing argument")?;
+    let value = if conditional {
+        let p = it.next().ok_or("missing predicate")?;
+        Typed::new(only_if(v.clone(), p, "make_list_if")?, v.ty)
+    } else {
+        v
+    };
+    let max = it
+        .next()
+        .map_or(lit(i64::MAX), |m| cast_to(m, KType::Long).expr);
+    let list = a::array_agg(value.expr);
+    let json =
+        crate::build_dynamic::LIST_JSON.call(vec![list, lit(value.ty.name()), max, lit(distinct)]);
+    Ok(Typed::new(json, KType::Dynamic))
 }

@@ -18,7 +18,12 @@ pub static DYN_TOSTRING: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| KqlUdf::new_udf("kql_dyn_tostring", DataType::Utf8, dyn_tostring_body));
 
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
-    vec![TOSTRING.clone(), DYN_TOSTRING.clone()]
+    vec![
+        TOSTRING.clone(),
+        DYN_TOSTRING.clone(),
+        TODATETIME.clone(),
+        TOTIMESPAN.clone(),
+    ]
 }
 
 /// The text of one stored dynamic value, as `tostring` gives it.
@@ -73,6 +78,39 @@ fn tostring_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     }
     Ok(Arc::new(out.finish()))
 }
+
+/// `todatetime` of text: the forms Kusto accepts, else null.
+pub static TODATETIME: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    KqlUdf::new_udf(
+        "kql_todatetime",
+        kql_types::KType::Datetime.arrow_type(),
+        |args, rows| {
+            let input = strings(args, 0)?;
+            let mut out = datafusion::arrow::array::TimestampNanosecondBuilder::with_capacity(rows)
+                .with_timezone("UTC");
+            for r in 0..rows {
+                out.append_option(input.get(r).and_then(kql_types::parse_datetime));
+            }
+            Ok(Arc::new(out.finish()))
+        },
+    )
+});
+
+/// `totimespan` of text, else null.
+pub static TOTIMESPAN: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    KqlUdf::new_udf(
+        "kql_totimespan",
+        kql_types::KType::Timespan.arrow_type(),
+        |args, rows| {
+            let input = strings(args, 0)?;
+            let mut out = datafusion::arrow::array::DurationNanosecondBuilder::with_capacity(rows);
+            for r in 0..rows {
+                out.append_option(input.get(r).and_then(kql_types::parse_timespan));
+            }
+            Ok(Arc::new(out.finish()))
+        },
+    )
+});
 
 #[cfg(test)]
 mod tests {

@@ -6,15 +6,20 @@
 //! never matches on function names itself.
 
 mod aggregates;
+pub mod build_dynamic;
 pub mod coerce;
 pub mod convert;
 pub mod dynamic;
 pub mod operators;
 mod scalars;
+mod scalars_convert;
+mod scalars_text;
+mod scalars_time;
 pub mod table;
 pub mod text;
 mod typed;
 pub mod udf;
+mod values;
 
 pub use table::{Aggregate, CallCtx, FunctionKind, FunctionSpec, lookup};
 pub use typed::Typed;
@@ -28,5 +33,6 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(dynamic::udfs());
     v.extend(text::udfs());
     v.extend(convert::udfs());
+    v.extend(build_dynamic::udfs());
     v
 }

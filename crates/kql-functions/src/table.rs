@@ -82,7 +82,10 @@ static INDEX: LazyLock<HashMap<&'static str, &'static FunctionSpec>> = LazyLock:
 pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
     crate::scalars::SCALARS
         .iter()
-        .chain(crate::aggregates::AGGREGATES.iter())
+        .chain(crate::scalars_convert::CONVERSIONS)
+        .chain(crate::scalars_text::TEXT)
+        .chain(crate::scalars_time::TIME)
+        .chain(crate::aggregates::AGGREGATES)
 }
 
 /// Finds a function by name or alias (Kusto function names are case-sensitive).

@@ -1,0 +1,249 @@
+//! String and dynamic-building functions: `split`, `replace_string`, `replace_regex`,
+//! `substring`, `strcat_delim`, `indexof`, `array_length`, `pack_array`, `bag_pack`, and the
+//! numeric helpers `abs` and `round`.
+
+use crate::build_dynamic::{ARRAY_LENGTH, BAG_PACK, PACK_ARRAY, SPLIT};
+use crate::coerce::{cast_to, to_text};
+use crate::dynamic::DYN_GET;
+use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::typed::Typed;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, lit};
+use kql_types::KType;
+
+const MANY: usize = usize::MAX;
+
+macro_rules! s {
+    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
+        FunctionSpec { name: $name, aliases: &[$($alias),*], min_args: $min, max_args: $max, kind: Scalar($bind), doc: $doc }
+    };
+}
+
+pub static TEXT: &[FunctionSpec] = &[
+    s!(
+        "split",
+        [],
+        2,
+        3,
+        split,
+        "The parts of the text between delimiters, as a dynamic array (or one part)."
+    ),
+    s!(
+        "replace_string",
+        [],
+        3,
+        3,
+        replace_string,
+        "Replaces every occurrence of a string."
+    ),
+    s!(
+        "replace_regex",
+        [],
+        3,
+        3,
+        |_, a| replace_regex(a, [0, 1, 2]),
+        "Replaces every match of a regex (\\1 refers to groups)."
+    ),
+    s!(
+        "replace",
+        [],
+        3,
+        3,
+        |_, a| replace_regex(a, [2, 0, 1]),
+        "Legacy: replace(regex, rewrite, text)."
+    ),
+    s!(
+        "substring",
+        [],
+        2,
+        3,
+        substring,
+        "Part of the text from a 0-based start, of an optional length."
+    ),
+    s!(
+        "strcat_delim",
+        [],
+        2,
+        64,
+        strcat_delim,
+        "Concatenates the text of its arguments with a delimiter."
+    ),
+    s!(
+        "indexof",
+        [],
+        2,
+        2,
+        indexof,
+        "The 0-based position of a substring, or -1."
+    ),
+    s!(
+        "array_length",
+        ["arraylength"],
+        1,
+        1,
+        array_length,
+        "The number of elements of a dynamic array, else null."
+    ),
+    s!(
+        "pack_array",
+        [],
+        1,
+        MANY,
+        pack_array,
+        "A dynamic array of the arguments."
+    ),
+    s!(
+        "bag_pack",
+        ["pack", "pack_dictionary"],
+        2,
+        MANY,
+        bag_pack,
+        "A dynamic property bag of key/value arguments."
+    ),
+    s!("abs", [], 1, 1, abs, "The absolute value."),
+    s!(
+        "round",
+        [],
+        1,
+        2,
+        round,
+        "Rounds to a number of decimals (default 0)."
+    ),
+];
+
+fn args3(args: Vec<Typed>) -> Result<[Typed; 3], String> {
+    <[Typed; 3]>::try_from(args).map_err(|_| "expected 3 arguments".to_string())
+}
+
+fn split(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(text), Some(delim)) = (it.next(), it.next()) else {
+        return Err("split() takes a text and a delimiter".into());
+    };
+    let parts = SPLIT.call(vec![to_text(&text), to_text(&delim)]);
+    match it.next() {
+        None => Ok(Typed::new(parts, KType::Dynamic)),
+        Some(i) => {
+            let wrapped = PACK_ARRAY.call(vec![
+                DYN_GET.call(vec![parts, cast_to(i, KType::Long).expr]),
+                lit("dynamic"),
+            ]);
+            Ok(Typed::new(wrapped, KType::Dynamic))
+        }
+    }
+}
+
+fn replace_string(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [t, from, to] = args3(args)?;
+    Ok(Typed::new(
+        f::replace(to_text(&t), to_text(&from), to_text(&to)),
+        KType::String,
+    ))
+}
+
+/// `order` gives the positions of (text, regex, rewrite) among the arguments.
+fn replace_regex(args: Vec<Typed>, order: [usize; 3]) -> Result<Typed, String> {
+    let a = args3(args)?;
+    let (text, re, rewrite) = (&a[order[0]], &a[order[1]], &a[order[2]]);
+    if let Some(p) = re.as_str_literal() {
+        crate::text::compile_regex(p).map_err(|e| e.to_string())?;
+    }
+    let e = f::regexp_replace(to_text(text), to_text(re), to_text(rewrite), Some(lit("g")));
+    Ok(Typed::new(e, KType::String))
+}
+
+fn substring(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(text), Some(start)) = (it.next(), it.next()) else {
+        return Err("substring() takes a text and a start".into());
+    };
+    let start = cast_to(start, KType::Long).expr + lit(1i64);
+    let mut call = vec![to_text(&text), start];
+    if let Some(len) = it.next() {
+        call.push(cast_to(len, KType::Long).expr);
+    }
+    let e = datafusion::functions::unicode::substr().call(call);
+    Ok(Typed::new(f::coalesce(vec![e, lit("")]), KType::String))
+}
+
+fn strcat_delim(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let delim = it.next().ok_or("missing delimiter")?;
+    let parts: Vec<Expr> = it.map(|a| to_text(&a)).collect();
+    Ok(Typed::new(
+        f::concat_ws(to_text(&delim), parts),
+        KType::String,
+    ))
+}
+
+fn indexof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(text), Some(sub)) = (it.next(), it.next()) else {
+        return Err("indexof() takes a text and a substring".into());
+    };
+    let pos = datafusion::logical_expr::cast(
+        f::strpos(to_text(&text), to_text(&sub)),
+        KType::Long.arrow_type(),
+    );
+    Ok(Typed::new(pos - lit(1i64), KType::Long))
+}
+
+fn array_length(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let d = args.into_iter().next().ok_or("missing argument")?;
+    if d.ty != KType::Dynamic {
+        return Err(format!(
+            "array_length() expects a dynamic array, got {}",
+            d.ty
+        ));
+    }
+    Ok(Typed::new(ARRAY_LENGTH.call(vec![d.expr]), KType::Long))
+}
+
+fn tags(values: &[&Typed]) -> Expr {
+    lit(values
+        .iter()
+        .map(|v| v.ty.name())
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+fn pack_array(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let refs: Vec<&Typed> = args.iter().collect();
+    let mut call: Vec<Expr> = args.iter().map(|a| a.expr.clone()).collect();
+    call.push(tags(&refs));
+    Ok(Typed::new(PACK_ARRAY.call(call), KType::Dynamic))
+}
+
+fn bag_pack(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    if !args.len().is_multiple_of(2) {
+        return Err("bag_pack() takes pairs of keys and values".into());
+    }
+    let values: Vec<&Typed> = args.iter().skip(1).step_by(2).collect();
+    let mut call = Vec::new();
+    for pair in args.chunks(2) {
+        call.push(to_text(&pair[0]));
+        call.push(pair[1].expr.clone());
+    }
+    call.push(tags(&values));
+    Ok(Typed::new(BAG_PACK.call(call), KType::Dynamic))
+}
+
+fn abs(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    if !v.ty.is_numeric() {
+        return Err(format!("abs() expects a number, got {}", v.ty));
+    }
+    Ok(Typed::new(f::abs(v.expr), v.ty))
+}
+
+fn round(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let v = it.next().ok_or("missing argument")?;
+    let digits = it
+        .next()
+        .map_or(lit(0i64), |d| cast_to(d, KType::Long).expr);
+    Ok(Typed::new(
+        f::round(vec![cast_to(v, KType::Real).expr, digits]),
+        KType::Real,
+    ))
+}

@@ -1,0 +1,167 @@
+//! Rounding and calendar functions: `bin`/`floor`, `startofday`/`startofweek`/..., `endofday`,
+//! `dayofweek`.
+
+use crate::coerce::{cast_to, numeric_join};
+use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::typed::Typed;
+use datafusion::functions::expr_fn::{date_trunc, floor};
+use datafusion::logical_expr::{Expr, cast, lit};
+use kql_types::KType;
+
+const DAY: i64 = 86_400_000_000_000;
+
+macro_rules! f {
+    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
+        FunctionSpec { name: $name, aliases: &[$($alias),*], min_args: $min, max_args: $max, kind: Scalar($bind), doc: $doc }
+    };
+}
+
+pub static TIME: &[FunctionSpec] = &[
+    f!(
+        "bin",
+        ["floor"],
+        2,
+        2,
+        bin,
+        "Rounds down to a multiple of the bin size (datetimes from 1970-01-01)."
+    ),
+    f!(
+        "startofday",
+        [],
+        1,
+        2,
+        |_, a| start_of(a, "day"),
+        "Midnight of the day."
+    ),
+    f!(
+        "startofweek",
+        [],
+        1,
+        2,
+        |_, a| start_of(a, "week"),
+        "Midnight of the week's Sunday."
+    ),
+    f!(
+        "startofmonth",
+        [],
+        1,
+        2,
+        |_, a| start_of(a, "month"),
+        "Midnight of the month's first day."
+    ),
+    f!(
+        "startofyear",
+        [],
+        1,
+        2,
+        |_, a| start_of(a, "year"),
+        "Midnight of the year's first day."
+    ),
+    f!(
+        "endofday",
+        [],
+        1,
+        2,
+        end_of_day,
+        "The last tick of the day."
+    ),
+    f!(
+        "dayofweek",
+        [],
+        1,
+        1,
+        day_of_week,
+        "Days since the preceding Sunday, as a timespan."
+    ),
+];
+
+/// Floors integer `x` to a multiple of `size`, rounding toward negative infinity.
+fn floor_int(x: Expr, size: Expr) -> Expr {
+    let rem = (x.clone() % size.clone() + size.clone()) % size;
+    x - rem
+}
+
+fn bin(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(x), Some(size)) = (it.next(), it.next()) else {
+        return Err("bin() takes a value and a bin size".into());
+    };
+    match (x.ty, size.ty) {
+        (KType::Datetime | KType::Timespan, KType::Timespan) => {
+            let ty = x.ty;
+            let nanos = cast(x.expr, KType::Long.arrow_type());
+            let s = cast(size.expr, KType::Long.arrow_type());
+            let floored = floor_int(nanos, s);
+            let back = match ty {
+                KType::Datetime => cast(floored, ty.arrow_type()),
+                _ => cast(floored, ty.arrow_type()),
+            };
+            Ok(Typed::new(back, ty))
+        }
+        (a, b) if a.is_numeric() && b.is_numeric() => {
+            let ty = numeric_join(a, b).unwrap_or(KType::Real);
+            if matches!(ty, KType::Long) {
+                return Ok(Typed::new(
+                    floor_int(cast_to(x, ty).expr, cast_to(size, ty).expr),
+                    ty,
+                ));
+            }
+            let (x, s) = (
+                cast_to(x, KType::Real).expr,
+                cast_to(size, KType::Real).expr,
+            );
+            Ok(Typed::new(floor(x / s.clone()) * s, KType::Real))
+        }
+        (a, b) => Err(format!("bin() cannot round {a} by {b}")),
+    }
+}
+
+fn datetime_arg(args: Vec<Typed>, func: &str) -> Result<Typed, String> {
+    if args.len() > 1 {
+        return Err(format!("{func}() with an offset is not supported yet"));
+    }
+    let d = args.into_iter().next().ok_or("missing argument")?;
+    if d.ty != KType::Datetime {
+        return Err(format!("{func}() expects a datetime, got {}", d.ty));
+    }
+    Ok(d)
+}
+
+fn start_of(args: Vec<Typed>, unit: &str) -> Result<Typed, String> {
+    let d = datetime_arg(args, &format!("startof{unit}"))?;
+    if unit == "week" {
+        // Kusto's weeks start on Sunday; 1970-01-01 was a Thursday (4 days after Sunday).
+        let nanos = cast(d.expr, KType::Long.arrow_type()) + lit(4 * DAY);
+        let start = floor_int(nanos, lit(7 * DAY)) - lit(4 * DAY);
+        return Ok(Typed::new(
+            cast(start, KType::Datetime.arrow_type()),
+            KType::Datetime,
+        ));
+    }
+    let truncated = date_trunc(lit(unit), d.expr);
+    Ok(Typed::new(
+        cast(truncated, KType::Datetime.arrow_type()),
+        KType::Datetime,
+    ))
+}
+
+fn end_of_day(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let d = datetime_arg(args, "endofday")?;
+    let nanos = cast(d.expr, KType::Long.arrow_type());
+    let end = floor_int(nanos, lit(DAY)) + lit(DAY - 100);
+    Ok(Typed::new(
+        cast(end, KType::Datetime.arrow_type()),
+        KType::Datetime,
+    ))
+}
+
+fn day_of_week(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let d = datetime_arg(args, "dayofweek")?;
+    let nanos = cast(d.expr, KType::Long.arrow_type()) + lit(4 * DAY);
+    let since_sunday = (nanos.clone() % lit(7 * DAY) + lit(7 * DAY)) % lit(7 * DAY);
+    let days = since_sunday.clone() - (since_sunday % lit(DAY));
+    Ok(Typed::new(
+        cast(days, KType::Timespan.arrow_type()),
+        KType::Timespan,
+    ))
+}

@@ -1,0 +1,180 @@
+//! Golden tests of the engine through the library: each query's first result, as the JSON
+//! rows `kql run --format json` prints, must equal the expected text.
+
+use kql::Session;
+use kql_io::write::{ResultTable, write_json};
+
+fn rows(query: &str) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let results = match rt.block_on(Session::new().run(query)) {
+        Ok(r) => r,
+        Err(e) => panic!("{query}: {e}"),
+    };
+    let r = &results[0];
+    let mut out = Vec::new();
+    write_json(
+        &mut out,
+        &[ResultTable {
+            name: "PrimaryResult",
+            columns: &r.columns,
+            batches: &r.batches,
+        }],
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    v["tables"][0]["rows"].to_string()
+}
+
+fn check(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (query, expected) in cases {
+        let got = rows(query);
+        if got != *expected {
+            failures.push(format!("{query}\n  expected {expected}\n  got      {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn strings_are_never_null_and_has_matches_terms() {
+    check(&[
+        (
+            r#"print tostring(long(null)), isempty(""), isnull(""), strcat("a", long(null), "b")"#,
+            r#"[["",true,false,"ab"]]"#,
+        ),
+        (
+            r#"print "the AffectedItems list" has "affecteditems", "UnaffectedItems" has "affecteditems""#,
+            "[[true,false]]",
+        ),
+        (
+            r#"print "abc" contains "B", "abc" contains_cs "B", "abc" startswith "AB", "abc" !endswith "c""#,
+            "[[true,false,true,false]]",
+        ),
+        (
+            r#"print "a" in ("A", "b"), "a" in~ ("A", "b"), "x" !in ("a")"#,
+            "[[false,true,true]]",
+        ),
+        (
+            r#"print extract("id=(\\d+)", 1, "id=42"), extract("nope(\\d)", 1, "id=42")"#,
+            r#"[["42",""]]"#,
+        ),
+        (
+            r#"print coalesce("", "b"), coalesce(long(null), 2)"#,
+            r#"[["b",2]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn dynamic_values_are_json() {
+    check(&[
+        (
+            r#"print d = parse_json('{"a": {"b": [1, "x"]}}') | project d.a.b[1], d['a']['b'][0], d.a.c"#,
+            r#"[["x",1,null]]"#,
+        ),
+        (
+            r#"print tostring(parse_json("not json")), parse_json("not json").a"#,
+            r#"[["not json",null]]"#,
+        ),
+        (
+            r#"print tostring(dynamic({"b": 1, "a": [true]}))"#,
+            r#"[["{\"b\":1,\"a\":[true]}"]]"#,
+        ),
+        (
+            r#"print split("a,b", ","), pack_array(1, "x"), bag_pack("k", 1), array_length(dynamic([1,2,3]))"#,
+            r#"[[["a","b"],[1,"x"],{"k":1},3]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn conversions_give_null_on_bad_input() {
+    check(&[
+        (
+            r#"print tolong("12"), toint("x"), toreal("1.5"), tobool("true"), tolong("1.9")"#,
+            "[[12,null,1.5,true,1]]",
+        ),
+        (
+            r#"print todatetime("2024-01-01"), todatetime("nope"), totimespan("01:30:00")"#,
+            r#"[["2024-01-01T00:00:00Z",null,"01:30:00"]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn datetime_rounding() {
+    check(&[
+        (
+            "print bin(7, 5), bin(-7, 5), bin(7.5, 2.0)",
+            "[[5,-10,6.0]]",
+        ),
+        (
+            "print bin(datetime(2024-05-06 13:45), 1h), startofday(datetime(2024-05-06 13:45))",
+            r#"[["2024-05-06T13:00:00Z","2024-05-06T00:00:00Z"]]"#,
+        ),
+        (
+            "print startofweek(datetime(2024-05-08)), dayofweek(datetime(2024-05-08)), endofday(datetime(2024-05-08))",
+            r#"[["2024-05-05T00:00:00Z","3.00:00:00","2024-05-08T23:59:59.9999999Z"]]"#,
+        ),
+        (
+            "print datetime(2024-05-08) - datetime(2024-05-07), datetime(2024-05-08) + 1d, 1h * 2",
+            r#"[["1.00:00:00","2024-05-09T00:00:00Z","02:00:00"]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn summarize_names_and_aggregates() {
+    check(&[
+        (
+            r#"datatable(k:string, v:long)["a",1,"a",2,"a",2,"b",3,"b",long(null)] | summarize make_set(v), make_list(v), dcountif(v, v > 1), c = countif(v > 0), count(), sum(v) by k | order by k asc"#,
+            r#"[["a",[1,2],[1,2,2],1,3,3,5],["b",[3],[3],1,1,2,3]]"#,
+        ),
+        (
+            "datatable(v:long)[] | summarize make_list(v), count()",
+            "[[[],0]]",
+        ),
+        (
+            r#"datatable(k:string, t:long, x:string)["a",1,"old","a",2,"new","b",5,"only"] | summarize arg_max(t, *) by k | order by k asc"#,
+            r#"[["a",2,"new"],["b",5,"only"]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn joins_follow_kusto_kinds() {
+    let l = r#"datatable(k:string, a:long)["x",1,"x",2,"y",3]"#;
+    let r = r#"datatable(k:string, b:long)["x",10,"z",30]"#;
+    check(&[
+        (
+            &format!("{l} | join ({r}) on k | project k, k1, b"),
+            r#"[["x","x",10]]"#,
+        ),
+        (
+            &format!("{l} | join kind=inner ({r}) on k | count"),
+            "[[2]]",
+        ),
+        (
+            &format!("{l} | join kind=leftanti ({r}) on k | project a"),
+            "[[3]]",
+        ),
+        (
+            &format!("{l} | join kind=leftouter ({r}) on k | order by a asc | project a, b"),
+            "[[1,10],[2,10],[3,null]]",
+        ),
+    ]);
+}
+
+#[test]
+fn mv_expand_rows() {
+    check(&[(
+        r#"datatable(i:long, d:dynamic)[1, dynamic([10, 20]), 2, dynamic([]), 3, dynamic(null)] | mv-expand with_itemindex=ix d | order by i asc, ix asc"#,
+        "[[1,10,0],[1,20,1],[3,null,null]]",
+    )]);
+}
+
+#[test]
+fn order_by_defaults_to_descending() {
+    check(&[("datatable(v:long)[2, 3, 1] | order by v", "[[3],[2],[1]]")]);
+}
