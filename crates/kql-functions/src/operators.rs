@@ -152,9 +152,19 @@ fn compare(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
     use KType::*;
     let (lt, rt) = (l.ty, r.ty);
     let (l, r) = (undynamic(l, rt), undynamic(r, lt));
+    let equality = matches!(op, BinaryOp::Eq | BinaryOp::NotEq);
     let (le, re) = match (l.ty, r.ty) {
         (a, b) if a == b => (l.expr, r.expr),
         (String | Guid, String | Guid) => (l.expr, r.expr),
+        // A string next to a number: equal as text, ordered as numbers.
+        (String | Guid, n) | (n, String | Guid) if n.is_numeric() && equality => {
+            (to_text(&l), to_text(&r))
+        }
+        (String | Guid, n) | (n, String | Guid) if n.is_numeric() => (
+            datafusion::logical_expr::try_cast(to_text(&l), Real.arrow_type()),
+            datafusion::logical_expr::try_cast(to_text(&r), Real.arrow_type()),
+        ),
+        (Bool, n) | (n, Bool) if n.is_numeric() => (cast_to(l, Long).expr, cast_to(r, Long).expr),
         (a, b) => match numeric_join(a, b) {
             Some(t) => (cast_to(l, t).expr, cast_to(r, t).expr),
             None => {

@@ -45,19 +45,28 @@ struct ColumnFile {
     ty: String,
 }
 
-/// Reads one schema file, or every `*.json` schema in a folder (not recursing into
-/// sub-folders such as `functions/`).
+/// Reads one schema file, or every `*.json` schema in a folder and in its `functions/`
+/// sub-folder (stored functions, whose result columns make an empty table).
 pub fn load_schemas(path: &Path) -> Result<Vec<TableSchema>, LoadError> {
     if path.is_dir() {
-        let mut files: Vec<_> = std::fs::read_dir(path)
-            .map_err(|e| LoadError::new(path, e.to_string()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        files.sort();
-        return files.iter().map(|f| load_schema_file(f)).collect();
+        let functions = path.join("functions");
+        let mut found = json_files(path)?;
+        if functions.is_dir() {
+            found.extend(json_files(&functions)?);
+        }
+        return found.iter().map(|f| load_schema_file(f)).collect();
     }
     Ok(vec![load_schema_file(path)?])
+}
+
+fn json_files(path: &Path) -> Result<Vec<std::path::PathBuf>, LoadError> {
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .map_err(|e| LoadError::new(path, e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 fn load_schema_file(path: &Path) -> Result<TableSchema, LoadError> {

@@ -160,9 +160,37 @@ impl<'c> Binder<'c> {
                 if name.name == "materialize" && args.len() == 1 {
                     return Ok(Value::Tabular(self.tabular(&args[0])?));
                 }
+                if name.name == "table" && args.len() == 1 {
+                    return self.table_by_name(&args[0], row);
+                }
+                // A stored function (declared by a schema): an empty table of its columns.
+                if kql_functions::lookup(&name.name).is_none()
+                    && let Some(t) = self.scan(&name.name, name.span)?
+                {
+                    return Ok(Value::Tabular(t));
+                }
                 Ok(Value::Scalar(self.scalar_call(name, args, row, e.span)?))
             }
             _ => Ok(Value::Scalar(self.scalar(e, row)?)),
+        }
+    }
+
+    /// `table("Name")`: a table or tabular `let` by a constant name.
+    fn table_by_name(&mut self, arg: &Expr, row: Option<&Tab>) -> Result<Value, Diagnostic> {
+        let name = self.scalar(arg, row)?;
+        let Some(name) = name.as_str_literal().map(str::to_string) else {
+            return Err(Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                "table() takes a constant table name",
+                arg.span,
+            ));
+        };
+        if let Some(Binding::Tabular(t)) = self.scope.get(&name) {
+            return Ok(Value::Tabular(t.clone()));
+        }
+        match self.scan(&name, arg.span)? {
+            Some(t) => Ok(Value::Tabular(t)),
+            None => Err(self.unknown_name(&name, arg.span, None)),
         }
     }
 
@@ -207,7 +235,10 @@ impl<'c> Binder<'c> {
         span: Span,
     ) -> Result<Value, Diagnostic> {
         let params = &f.def.params;
-        if args.len() > params.len() {
+        let (named, positional): (Vec<&Expr>, Vec<&Expr>) = args
+            .iter()
+            .partition(|a| matches!(a.kind, ExprKind::NamedArg { .. }));
+        if positional.len() > params.len() {
             return Err(Diagnostic::error(
                 codes::ARG_COUNT,
                 format!(
@@ -228,7 +259,13 @@ impl<'c> Binder<'c> {
         }
         let mut bound = Vec::new();
         for (i, p) in params.iter().enumerate() {
-            let arg = match (args.get(i), &p.default) {
+            let by_name = named.iter().find_map(|a| match &a.kind {
+                ExprKind::NamedArg { name, value } if name.name == p.name.name => {
+                    Some(value.as_ref())
+                }
+                _ => None,
+            });
+            let arg = match (by_name.or_else(|| positional.get(i).copied()), &p.default) {
                 (Some(a), _) => a,
                 (None, Some(d)) => d,
                 (None, None) => {

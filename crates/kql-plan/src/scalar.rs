@@ -81,7 +81,11 @@ impl Binder<'_> {
             } => {
                 let l = self.scalar(lhs, row)?;
                 let lo = self.scalar(low, row)?;
-                let hi = self.scalar(high, row)?;
+                let mut hi = self.scalar(high, row)?;
+                // `t between (start .. 1d)`: a timespan upper bound counts from the start.
+                if lo.ty == KType::Datetime && hi.ty == KType::Timespan {
+                    hi = bind_binary(BinaryOp::Add, lo.clone(), hi).map_err(type_err)?;
+                }
                 let ge = bind_binary(BinaryOp::Ge, l.clone(), lo).map_err(type_err)?;
                 let le = bind_binary(BinaryOp::Le, l, hi).map_err(type_err)?;
                 let both = ge.expr.and(le.expr);
@@ -96,6 +100,11 @@ impl Binder<'_> {
             ExprKind::Star => Err(Diagnostic::error(
                 codes::SYNTAX,
                 "'*' is not valid here",
+                e.span,
+            )),
+            ExprKind::NamedArg { .. } => Err(Diagnostic::error(
+                codes::SYNTAX,
+                "a named argument is only valid in a function call",
                 e.span,
             )),
             ExprKind::TypeOf(_) => Err(Diagnostic::error(
@@ -157,7 +166,14 @@ impl Binder<'_> {
             }
         }
         steps.reverse();
-        let base = self.scalar(cur, row)?;
+        let mut base = self.scalar(cur, row)?;
+        // Kusto reads properties of a string column as of its JSON.
+        if base.ty == KType::String {
+            base = Typed::new(
+                kql_functions::dynamic::PARSE_JSON.call(vec![base.expr]),
+                KType::Dynamic,
+            );
+        }
         if base.ty != KType::Dynamic {
             return Err(Diagnostic::error(
                 codes::TYPE_MISMATCH,

@@ -104,10 +104,15 @@ pub enum ExprKind {
         target: Box<Expr>,
         index: Box<Expr>,
     },
-    /// `f(args)`; `target` is set for `a.f(args)` method-style calls.
+    /// `f(args)`.
     Call {
         name: Name,
         args: Vec<Expr>,
+    },
+    /// `name = value` as a function call argument.
+    NamedArg {
+        name: Name,
+        value: Box<Expr>,
     },
     Unary {
         op: UnaryOp,

@@ -178,3 +178,28 @@ fn mv_expand_rows() {
 fn order_by_defaults_to_descending() {
     check(&[("datatable(v:long)[2, 3, 1] | order by v", "[[3],[2],[1]]")]);
 }
+
+#[test]
+fn comparisons_across_types() {
+    check(&[
+        (
+            r#"print "0" == 0, "10" > 9, true == 1, datetime(2024-01-02) between (datetime(2024-01-01) .. 2d)"#,
+            "[[true,true,true,true]]",
+        ),
+        (r#"print d = '{"a": 1}' | project d.a"#, "[[1]]"),
+    ]);
+}
+
+#[test]
+fn functions_take_named_arguments_and_tables_by_name() {
+    check(&[
+        (
+            "let f = (a: long, b: long = 10) { a - b }; print f(b = 1, a = 5), f(3)",
+            "[[4,-7]]",
+        ),
+        (
+            r#"let T = datatable(x:long)[1, 2]; table("T") | count"#,
+            "[[2]]",
+        ),
+    ]);
+}

@@ -304,7 +304,12 @@ impl Parser {
         let start = self.peek().span.start;
         let mut e = self.primary()?;
         loop {
-            if self.at_punct(Punct::Dot) {
+            if self.at_punct(Punct::Dot)
+                && self.peek_at(1).kind == TokenKind::Punct(Punct::LBracket)
+            {
+                // `a.[0]` is the same as `a[0]`.
+                self.bump();
+            } else if self.at_punct(Punct::Dot) {
                 self.bump();
                 let name = self.name()?;
                 e = self.mk(
@@ -412,9 +417,23 @@ impl Parser {
         }
     }
 
-    /// A call argument: an expression, possibly `name = value` (named argument, kept as
-    /// an `=`-free tuple is not needed here) or a tabular expression.
+    /// A call argument: an expression (possibly tabular), or `name = value`.
     fn call_arg(&mut self) -> Result<Expr, Diagnostic> {
+        if matches!(self.peek().kind, TokenKind::Ident { .. })
+            && self.peek_at(1).kind == TokenKind::Punct(Punct::Assign)
+        {
+            let start = self.peek().span.start;
+            let name = self.name()?;
+            self.bump();
+            let value = self.pipe_expr()?;
+            return Ok(self.mk(
+                ExprKind::NamedArg {
+                    name,
+                    value: Box::new(value),
+                },
+                start,
+            ));
+        }
         self.pipe_expr()
     }
 
