@@ -160,6 +160,31 @@ impl<'c> Binder<'c> {
                 if name.name == "materialize" && args.len() == 1 {
                     return Ok(Value::Tabular(self.tabular(&args[0])?));
                 }
+                if matches!(name.name.as_str(), "column_ifexists" | "columnifexists")
+                    && args.len() == 2
+                {
+                    return self
+                        .column_ifexists(&args[0], &args[1], row)
+                        .map(Value::Scalar);
+                }
+                if name.name == "toscalar" && args.len() == 1 {
+                    let t = self.tabular(&args[0])?;
+                    if t.is_empty() {
+                        return Err(Diagnostic::error(
+                            codes::EXPR_KIND,
+                            "toscalar() of a table with no columns",
+                            e.span,
+                        ));
+                    }
+                    let ty = t.types[0];
+                    let first = t.typed(0);
+                    let one = t.project(vec![(first, "__scalar".to_string())], e.span)?;
+                    let limited = one.build(e.span, |b| b.limit(0, Some(1)), vec![ty])?;
+                    let sub = datafusion::logical_expr::expr_fn::scalar_subquery(
+                        std::sync::Arc::new(limited.plan),
+                    );
+                    return Ok(Value::Scalar(Typed::new(sub, ty)));
+                }
                 if name.name == "table" && args.len() == 1 {
                     return self.table_by_name(&args[0], row);
                 }
@@ -172,6 +197,27 @@ impl<'c> Binder<'c> {
                 Ok(Value::Scalar(self.scalar_call(name, args, row, e.span)?))
             }
             _ => Ok(Value::Scalar(self.scalar(e, row)?)),
+        }
+    }
+
+    /// `column_ifexists("Name", default)`: the column where the row has it, else the default.
+    fn column_ifexists(
+        &mut self,
+        name: &Expr,
+        default: &Expr,
+        row: Option<&Tab>,
+    ) -> Result<Typed, Diagnostic> {
+        let n = self.scalar(name, row)?;
+        let Some(n) = n.as_str_literal() else {
+            return Err(Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                "column_ifexists() takes a constant column name",
+                name.span,
+            ));
+        };
+        match row.and_then(|r| r.find(n).map(|i| r.typed(i))) {
+            Some(col) => Ok(col),
+            None => self.scalar(default, row),
         }
     }
 
@@ -192,6 +238,10 @@ impl<'c> Binder<'c> {
             Some(t) => Ok(Value::Tabular(t)),
             None => Err(self.unknown_name(&name, arg.span, None)),
         }
+    }
+
+    pub(crate) fn catalog_names(&self) -> Vec<String> {
+        self.catalog.table_names()
     }
 
     /// A table of the catalog, scanned.

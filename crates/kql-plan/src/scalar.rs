@@ -68,10 +68,26 @@ impl Binder<'_> {
             } => {
                 let l = self.scalar(lhs, row)?;
                 let mut items = Vec::new();
+                let mut tables = Vec::new();
                 for item in list {
-                    items.extend(self.list_items(item, row)?);
+                    match self.list_item(item, row)? {
+                        ListItem::Values(v) => items.extend(v),
+                        ListItem::Table(t) => tables.push((t, item.span)),
+                    }
                 }
-                bind_in(l, items, *negated, *case_insensitive).map_err(type_err)
+                let mut parts = Vec::new();
+                if !items.is_empty() || tables.is_empty() {
+                    parts.push(
+                        bind_in(l.clone(), items, false, *case_insensitive)
+                            .map_err(type_err)?
+                            .expr,
+                    );
+                }
+                for (t, span) in tables {
+                    parts.push(in_table(&l, t, *case_insensitive, span)?);
+                }
+                let any = parts.into_iter().reduce(DfExpr::or).unwrap_or(lit(false));
+                Ok(Typed::new(if *negated { !any } else { any }, KType::Bool))
             }
             ExprKind::Between {
                 lhs,
@@ -115,23 +131,31 @@ impl Binder<'_> {
         }
     }
 
-    /// The values of an `in` / `has_any` list item: a scalar, a dynamic array literal
-    /// (its elements), or a one-column table (not supported yet).
+    /// The values of a `has_any` list item (constants or dynamic arrays).
     fn list_items(&mut self, item: &Expr, row: Option<&Tab>) -> Result<Vec<Typed>, Diagnostic> {
+        match self.list_item(item, row)? {
+            ListItem::Values(v) => Ok(v),
+            ListItem::Table(_) => Err(Diagnostic::unsupported(
+                "a tabular expression in a has_any list",
+                item.span,
+            )),
+        }
+    }
+
+    /// An `in` list item: a scalar, a dynamic array literal (its elements), a list, or a
+    /// table (its first column).
+    fn list_item(&mut self, item: &Expr, row: Option<&Tab>) -> Result<ListItem, Diagnostic> {
         if let ExprKind::Tuple(items) = &item.kind {
             let mut out = Vec::new();
             for i in items {
                 out.extend(self.list_items(i, row)?);
             }
-            return Ok(out);
+            return Ok(ListItem::Values(out));
         }
-        match self.value(item, row)? {
-            Value::Scalar(t) => Ok(expand_dynamic_array(t)),
-            Value::Tabular(_) => Err(Diagnostic::unsupported(
-                "a tabular expression in an 'in' list",
-                item.span,
-            )),
-        }
+        Ok(match self.value(item, row)? {
+            Value::Scalar(t) => ListItem::Values(expand_dynamic_array(t)),
+            Value::Tabular(t) => ListItem::Table(t),
+        })
     }
 
     /// `a.b[0]['c']`: one `kql_dyn_get` call over the whole path.
@@ -276,4 +300,48 @@ fn expand_dynamic_array(t: Typed) -> Vec<Typed> {
             .collect(),
         _ => vec![t],
     }
+}
+
+enum ListItem {
+    Values(Vec<Typed>),
+    Table(Tab),
+}
+
+/// `x in (T)`: an IN subquery over T's first column, compared as Kusto would.
+fn in_table(l: &Typed, t: Tab, case_insensitive: bool, span: Span) -> Result<DfExpr, Diagnostic> {
+    if t.is_empty() {
+        return Err(Diagnostic::error(
+            codes::EXPR_KIND,
+            "the table in an 'in' list has no columns",
+            span,
+        ));
+    }
+    let col = t.typed(0);
+    let (lhs, value) = if case_insensitive || l.ty.is_text() || col.ty.is_text() {
+        let fold = |x: DfExpr| {
+            if case_insensitive {
+                datafusion::functions::expr_fn::lower(x)
+            } else {
+                x
+            }
+        };
+        (
+            fold(kql_functions::coerce::to_text(l)),
+            fold(kql_functions::coerce::to_text(&col)),
+        )
+    } else {
+        let ty = kql_functions::coerce::numeric_join(l.ty, col.ty).unwrap_or(l.ty);
+        (
+            kql_functions::coerce::cast_to(l.clone(), ty).expr,
+            kql_functions::coerce::cast_to(col, ty).expr,
+        )
+    };
+    let sub = t.project(
+        vec![(Typed::new(value, KType::String), "__in".to_string())],
+        span,
+    )?;
+    Ok(datafusion::logical_expr::expr_fn::in_subquery(
+        lhs,
+        std::sync::Arc::new(sub.plan),
+    ))
 }

@@ -203,3 +203,69 @@ fn functions_take_named_arguments_and_tables_by_name() {
         ),
     ]);
 }
+
+#[test]
+fn union_matches_columns_by_name() {
+    check(&[
+        (
+            r#"let A = datatable(x:long, s:string)[1, "a"]; let B = datatable(x:string, t:long)["b", 2]; union withsource=Src A, B | order by Src asc"#,
+            r#"[["A",1,"a","",null],["B",null,"","b",2]]"#,
+        ),
+        (
+            "datatable(x:long)[1] | union (datatable(x:long, y:long)[2, 3]) | order by x asc",
+            "[[1,null],[2,3]]",
+        ),
+        (
+            "datatable(x:long)[1] | union kind=inner (datatable(x:long, y:long)[2, 3]) | order by x asc",
+            "[[1],[2]]",
+        ),
+    ]);
+}
+
+#[test]
+fn in_tables_and_toscalar() {
+    let t = r#"datatable(u:string, n:long)["a",1,"b",2,"c",3]"#;
+    let bad = r#"let Bad = datatable(u:string)["B", "c"];"#;
+    check(&[
+        (
+            &format!("{bad} {t} | where u in (Bad) or n in (5) | project u"),
+            r#"[["c"]]"#,
+        ),
+        (
+            &format!("{bad} {t} | where u in~ (Bad) | order by u asc | project u"),
+            r#"[["b"],["c"]]"#,
+        ),
+        (
+            &format!("{bad} {t} | where u !in (Bad) | order by u asc | project u"),
+            r#"[["a"],["b"]]"#,
+        ),
+        (&format!("{bad} print toscalar(Bad | count)"), "[[2]]"),
+    ]);
+}
+
+#[test]
+fn parse_operator_kinds() {
+    let t = r#"datatable(m:string)["id=42, user=bob at 2024-01-01T00:00:00Z", "junk"]"#;
+    check(&[
+        (
+            &format!(
+                r#"{t} | parse m with "id=" id:long ", user=" user " at " ts:datetime | project id, user, ts"#
+            ),
+            r#"[[42,"bob","2024-01-01T00:00:00Z"],[null,"",null]]"#,
+        ),
+        (
+            &format!(
+                r#"{t} | parse-where kind=regex m with @"id=" id:long @",\s+user=" user @"\s" * | project id, user"#
+            ),
+            r#"[[42,"bob"]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn column_helpers() {
+    check(&[(
+        r#"print b = 2, a = 1, c = 3 | project-reorder c, a | extend x = column_ifexists("a", 0), y = column_ifexists("zz", "none")"#,
+        r#"[[3,1,2,1,"none"]]"#,
+    )]);
+}

@@ -5,7 +5,7 @@ use crate::binder::Binder;
 use crate::names::{unique, wildcard_match};
 use crate::tab::Tab;
 use kql_functions::Typed;
-use kql_syntax::ast::{Expr, ExprKind, Name, NamedExpr};
+use kql_syntax::ast::{Expr, ExprKind, Name, NamedExpr, SortKey};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 use kql_types::KType;
 
@@ -162,4 +162,27 @@ pub(super) fn project_rename(
         cols[i].1 = new.name.clone();
     }
     input.project(cols, span)
+}
+
+/// `project-reorder`: the named columns (patterns expand in input order, or sorted by name
+/// with `asc`/`desc`) first, then the others in their order.
+pub(super) fn project_reorder(input: Tab, keys: &[SortKey], span: Span) -> Result<Tab, Diagnostic> {
+    let cols = input.all_columns();
+    let mut order: Vec<usize> = Vec::new();
+    for k in keys {
+        let hit = matching(&input, std::slice::from_ref(&k.expr))?;
+        let mut idx: Vec<usize> = (0..cols.len())
+            .filter(|i| hit[*i] && !order.contains(i))
+            .collect();
+        match k.ascending {
+            Some(true) => idx.sort_by(|a, b| cols[*a].1.cmp(&cols[*b].1)),
+            Some(false) => idx.sort_by(|a, b| cols[*b].1.cmp(&cols[*a].1)),
+            None => {}
+        }
+        order.extend(idx);
+    }
+    let rest: Vec<usize> = (0..cols.len()).filter(|i| !order.contains(i)).collect();
+    order.extend(rest);
+    let reordered = order.into_iter().map(|i| cols[i].clone()).collect();
+    input.project(reordered, span)
 }

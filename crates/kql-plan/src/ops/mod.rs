@@ -3,9 +3,11 @@
 mod columns;
 mod join;
 mod mv_expand;
+mod parse;
 mod rows;
 mod source;
 mod summarize;
+mod union;
 
 use crate::binder::Binder;
 use crate::tab::Tab;
@@ -23,6 +25,7 @@ impl Binder<'_> {
             OperatorKind::ProjectAway(pats) => columns::project_away(input, pats, span),
             OperatorKind::ProjectKeep(pats) => columns::project_keep(input, pats, span),
             OperatorKind::ProjectRename(pairs) => columns::project_rename(input, pairs, span),
+            OperatorKind::ProjectReorder(keys) => columns::project_reorder(input, keys, span),
             OperatorKind::Summarize {
                 params,
                 aggregates,
@@ -39,6 +42,13 @@ impl Binder<'_> {
                 columns,
                 limit,
             } => self.mv_expand(input, params, columns, limit.as_ref(), span),
+            OperatorKind::Union { params, tables } => self.union(Some(input), params, tables, span),
+            OperatorKind::Parse {
+                params,
+                source,
+                pattern,
+                where_,
+            } => self.parse(input, params, source, pattern, *where_, span),
             OperatorKind::As(_) | OperatorKind::Render => Ok(input),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
@@ -52,6 +62,7 @@ impl Binder<'_> {
         match &op.kind {
             OperatorKind::Print(items) => self.print(items, op.span),
             OperatorKind::Datatable { columns, values } => self.datatable(columns, values, op.span),
+            OperatorKind::Union { params, tables } => self.union(None, params, tables, op.span),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,

@@ -1,0 +1,183 @@
+//! `parse` and `parse-where`: a pattern of literals, `*` and typed columns becomes one regex;
+//! each column is a capture group, converted to its type (bad values are null). In the
+//! default `simple` kind the whole text must match; `relaxed` allows a partial match; in the
+//! `regex` kind the literals are regular expressions.
+
+use crate::binder::Binder;
+use crate::tab::Tab;
+use datafusion::logical_expr::lit;
+use kql_functions::text::{EXTRACT, MATCHES_REGEX};
+use kql_functions::{CallCtx, FunctionKind, Typed, lookup};
+use kql_syntax::ast::{Expr, ExprKind, OpParam, ParsePart};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+use kql_types::KType;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Simple,
+    Relaxed,
+    Regex,
+}
+
+impl Binder<'_> {
+    pub(super) fn parse(
+        &mut self,
+        input: Tab,
+        params: &[OpParam],
+        source: &Expr,
+        pattern: &[ParsePart],
+        where_: bool,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let mut kind = Kind::Simple;
+        let mut flags = String::new();
+        for p in params {
+            match (p.name.name.as_str(), &p.value.kind) {
+                ("kind", ExprKind::Name(n)) => {
+                    kind = match n.name.as_str() {
+                        "simple" => Kind::Simple,
+                        "relaxed" => Kind::Relaxed,
+                        "regex" => Kind::Regex,
+                        other => {
+                            return Err(Diagnostic::error(
+                                codes::SYNTAX,
+                                format!("unknown parse kind '{other}'"),
+                                n.span,
+                            ));
+                        }
+                    }
+                }
+                ("flags", ExprKind::Name(n)) => flags = n.name.clone(),
+                _ => {
+                    return Err(Diagnostic::unsupported(
+                        format!("parse option '{}'", p.name.name),
+                        p.name.span,
+                    ));
+                }
+            }
+        }
+        let text = self.scalar(source, Some(&input))?;
+        let text = Typed::new(kql_functions::coerce::to_text(&text), KType::String);
+        let (regex, columns) = build_regex(pattern, kind, &flags)?;
+        kql_functions::text::compile_regex(&regex)
+            .map_err(|e| Diagnostic::error(codes::BAD_LITERAL, e.to_string(), span))?;
+        let mut cols = input.all_columns();
+        for (name, ty, group) in columns {
+            let raw = Typed::new(
+                EXTRACT.call(vec![
+                    lit(regex.clone()),
+                    lit(group as i64),
+                    text.expr.clone(),
+                ]),
+                KType::String,
+            );
+            let value = convert(raw, ty, span)?;
+            match cols.iter().position(|(_, n)| *n == name) {
+                Some(i) => cols[i].0 = value,
+                None => cols.push((value, name)),
+            }
+        }
+        let tab = if where_ {
+            let matches = MATCHES_REGEX.call(vec![text.expr.clone(), lit(regex.clone())]);
+            let types = input.types.clone();
+            input.build(span, |b| b.filter(matches), types)?
+        } else {
+            input
+        };
+        tab.project(cols, span)
+    }
+}
+
+/// A pattern column: its name, type and capture group.
+type ParsedColumn = (String, KType, usize);
+
+/// The regex of a pattern, and its columns.
+fn build_regex(
+    pattern: &[ParsePart],
+    kind: Kind,
+    flags: &str,
+) -> Result<(String, Vec<ParsedColumn>), Diagnostic> {
+    let mut re = String::from("(?s");
+    for f in flags.chars().filter(|c| matches!(c, 'i' | 'm' | 'U' | 'x')) {
+        re.push(f);
+    }
+    re.push(')');
+    if kind == Kind::Simple {
+        re.push('^');
+    }
+    let mut columns = Vec::new();
+    let mut group = 0;
+    for (i, part) in pattern.iter().enumerate() {
+        let last = i + 1 == pattern.len();
+        match part {
+            ParsePart::Literal(s, span) => {
+                if kind == Kind::Regex {
+                    let groups = regex::Regex::new(s)
+                        .map_err(|e| {
+                            Diagnostic::error(
+                                codes::BAD_LITERAL,
+                                format!("invalid regex: {e}"),
+                                *span,
+                            )
+                        })?
+                        .captures_len()
+                        - 1;
+                    group += groups;
+                    re.push_str(s);
+                } else {
+                    re.push_str(&regex::escape(s));
+                }
+            }
+            ParsePart::Wildcard(_) => re.push_str(if last { ".*" } else { ".*?" }),
+            ParsePart::Column(name, ty) => {
+                let ty = match ty {
+                    Some(t) => KType::from_name(&t.name).ok_or_else(|| {
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("unknown type '{}'", t.name),
+                            t.span,
+                        )
+                    })?,
+                    None => KType::String,
+                };
+                group += 1;
+                re.push_str(match (ty, last) {
+                    (KType::Long | KType::Int, _) => r"(-?\d+)",
+                    (KType::Real, _) => r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)",
+                    (_, true) => "(.*)",
+                    (_, false) => "(.*?)",
+                });
+                columns.push((name.name.clone(), ty, group));
+            }
+        }
+    }
+    if kind == Kind::Simple {
+        re.push('$');
+    }
+    Ok((re, columns))
+}
+
+/// Converts extracted text to the column's type with the table's conversion function.
+fn convert(raw: Typed, ty: KType, span: Span) -> Result<Typed, Diagnostic> {
+    let func = match ty {
+        KType::String => return Ok(raw),
+        KType::Long => "tolong",
+        KType::Int => "toint",
+        KType::Real => "toreal",
+        KType::Bool => "tobool",
+        KType::Datetime => "todatetime",
+        KType::Timespan => "totimespan",
+        KType::Guid => "toguid",
+        KType::Dynamic => "parse_json",
+        KType::Decimal => return Err(Diagnostic::unsupported("parse into decimal", span)),
+    };
+    match lookup(func).map(|f| &f.kind) {
+        Some(FunctionKind::Scalar(bind)) => bind(&CallCtx { now: 0 }, vec![raw])
+            .map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span)),
+        _ => Err(Diagnostic::error(
+            codes::UNKNOWN_FUNCTION,
+            format!("{func} is missing from the function table"),
+            span,
+        )),
+    }
+}
