@@ -133,6 +133,51 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         None,
         "The row with the smallest value: that value and the named columns (or *)."
     ),
+    aggregate!(
+        "make_bag",
+        [],
+        1,
+        2,
+        "bag",
+        Some(make_bag),
+        "The property bags of the group merged into one."
+    ),
+    aggregate!(
+        "stdev",
+        [],
+        1,
+        1,
+        "stdev",
+        Some(|a| spread(a, Spread::Stdev)),
+        "The sample standard deviation."
+    ),
+    aggregate!(
+        "stdevp",
+        [],
+        1,
+        1,
+        "stdevp",
+        Some(|a| spread(a, Spread::StdevP)),
+        "The population standard deviation."
+    ),
+    aggregate!(
+        "variance",
+        [],
+        1,
+        1,
+        "variance",
+        Some(|a| spread(a, Spread::Variance)),
+        "The sample variance."
+    ),
+    aggregate!(
+        "percentile",
+        [],
+        2,
+        2,
+        "percentile",
+        Some(percentile),
+        "An estimate of the given percentile of the values."
+    ),
 ];
 
 fn count(_: Vec<Typed>) -> Result<Typed, String> {
@@ -254,4 +299,46 @@ fn make_list(args: Vec<Typed>, distinct: bool, conditional: bool) -> Result<Type
     let json =
         crate::build_dynamic::LIST_JSON.call(vec![list, lit(value.ty.name()), max, lit(distinct)]);
     Ok(Typed::new(json, KType::Dynamic))
+}
+
+fn make_bag(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = first(args)?;
+    if v.ty != KType::Dynamic {
+        return Err(format!(
+            "make_bag() expects dynamic property bags, got {}",
+            v.ty
+        ));
+    }
+    let merged = crate::build_dynamic::MERGE_BAGS.call(vec![a::array_agg(v.expr)]);
+    Ok(Typed::new(merged, KType::Dynamic))
+}
+
+enum Spread {
+    Stdev,
+    StdevP,
+    Variance,
+}
+
+fn spread(args: Vec<Typed>, kind: Spread) -> Result<Typed, String> {
+    let v = cast_to(numeric(first(args)?, "stdev")?, KType::Real).expr;
+    let e = match kind {
+        Spread::Stdev => a::stddev(v),
+        Spread::StdevP => a::stddev_pop(v),
+        Spread::Variance => a::var_sample(v),
+    };
+    Ok(Typed::new(e, KType::Real))
+}
+
+fn percentile(args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(v), Some(p)) = (it.next(), it.next()) else {
+        return Err("percentile() takes a value and a percentage".into());
+    };
+    let ty = v.ty;
+    if !(ty.is_numeric() || matches!(ty, KType::Datetime | KType::Timespan)) {
+        return Err(format!("percentile() expects numbers, got {ty}"));
+    }
+    let fraction = cast_to(p, KType::Real).expr / lit(100.0);
+    let e = a::approx_percentile_cont(v.expr.sort(true, false), fraction, None);
+    Ok(Typed::new(e, ty))
 }

@@ -22,6 +22,10 @@ pub static LIST_JSON: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| KqlUdf::new_udf("kql_list_json", DataType::Utf8, list_json_body));
 pub static ARRAY_LENGTH: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| KqlUdf::new_udf("kql_array_length", DataType::Int64, array_length_body));
+/// `kql_merge_bags(list)`: the property bags of an aggregated list merged into one (the
+/// first value of a key wins; values that are not bags are skipped).
+pub static MERGE_BAGS: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_merge_bags", DataType::Utf8, merge_bags_body));
 /// `kql_split(text, delimiter)` → JSON array of strings.
 pub static SPLIT: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| KqlUdf::new_udf("kql_split", DataType::Utf8, split_body));
@@ -103,6 +107,27 @@ fn list_json_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         let limit = usize::try_from(max.value(r)).unwrap_or(usize::MAX);
         items.truncate(limit);
         out.append_value(Value::Array(items).to_string());
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn merge_bags_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let list = args[0].as_list_opt::<i32>();
+    let mut out = StringBuilder::with_capacity(rows, rows * 32);
+    for r in 0..rows {
+        let mut bag = Map::new();
+        if let Some(list) = list.filter(|l| l.is_valid(r)) {
+            let values = list.value(r);
+            let texts = strings(std::slice::from_ref(&values), 0)?;
+            for i in 0..values.len() {
+                if let Some(Value::Object(m)) = texts.get(i).map(crate::dynamic::parse_stored) {
+                    for (k, v) in m {
+                        bag.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+        out.append_value(Value::Object(bag).to_string());
     }
     Ok(Arc::new(out.finish()))
 }

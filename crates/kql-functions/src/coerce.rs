@@ -50,6 +50,11 @@ pub fn cast_to(t: Typed, ty: KType) -> Typed {
 
 /// The common type of branch values (`iff`, `case`, `coalesce`), casting numerics.
 pub fn unify(values: Vec<Typed>) -> Result<(Vec<Expr>, KType), String> {
+    // A dynamic branch makes the result dynamic: other values are wrapped as dynamic.
+    if values.iter().any(|v| v.ty == KType::Dynamic) {
+        let exprs = values.into_iter().map(|v| to_dynamic(v).expr).collect();
+        return Ok((exprs, KType::Dynamic));
+    }
     let mut ty: Option<KType> = None;
     for v in &values {
         if is_untyped_null(&v.expr) {
@@ -71,4 +76,13 @@ pub fn unify(values: Vec<Typed>) -> Result<(Vec<Expr>, KType), String> {
 
 fn is_untyped_null(e: &Expr) -> bool {
     matches!(e, Expr::Literal(ScalarValue::Null, _))
+}
+
+/// A scalar as a dynamic value (JSON text).
+pub fn to_dynamic(v: Typed) -> Typed {
+    if v.ty == KType::Dynamic || is_untyped_null(&v.expr) {
+        return Typed::new(v.expr, KType::Dynamic);
+    }
+    let e = crate::text_extra::TO_DYNAMIC.call(vec![v.expr, lit(v.ty.name())]);
+    Typed::new(e, KType::Dynamic)
 }

@@ -7,16 +7,20 @@
 
 mod aggregates;
 pub mod build_dynamic;
+pub mod calendar;
 pub mod coerce;
 pub mod convert;
 pub mod dynamic;
+pub mod net;
 pub mod operators;
 mod scalars;
 mod scalars_convert;
+mod scalars_net;
 mod scalars_text;
 mod scalars_time;
 pub mod table;
 pub mod text;
+pub mod text_extra;
 mod typed;
 pub mod udf;
 mod values;
@@ -34,5 +38,8 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(text::udfs());
     v.extend(convert::udfs());
     v.extend(build_dynamic::udfs());
+    v.extend(net::udfs());
+    v.extend(calendar::udfs());
+    v.extend(text_extra::udfs());
     v
 }

@@ -6,6 +6,9 @@ use crate::build_dynamic::{ARRAY_LENGTH, BAG_PACK, PACK_ARRAY, SPLIT};
 use crate::coerce::{cast_to, to_text};
 use crate::dynamic::DYN_GET;
 use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::text_extra::{
+    BASE64_DECODE, BASE64_ENCODE, COUNTOF, EXTRACT_ALL, EXTRACTJSON, TOHEX, TRIM_REGEX,
+};
 use crate::typed::Typed;
 use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::{Expr, lit};
@@ -99,6 +102,71 @@ pub static TEXT: &[FunctionSpec] = &[
         MANY,
         bag_pack,
         "A dynamic property bag of key/value arguments."
+    ),
+    s!(
+        "countof",
+        [],
+        2,
+        3,
+        countof,
+        "The number of occurrences of a string (or regex matches, with \"regex\")."
+    ),
+    s!(
+        "extract_all",
+        [],
+        2,
+        3,
+        extract_all,
+        "Every match of a regex: its groups, as a dynamic array."
+    ),
+    s!(
+        "extractjson",
+        ["extract_json"],
+        2,
+        3,
+        extractjson,
+        "The value at a JSONPath ($.a.b[0]) in JSON text, as text."
+    ),
+    s!(
+        "trim",
+        [],
+        2,
+        2,
+        |_, a| trim(a, 0),
+        "Removes leading and trailing matches of a regex."
+    ),
+    s!(
+        "trim_start",
+        [],
+        2,
+        2,
+        |_, a| trim(a, 1),
+        "Removes leading matches of a regex."
+    ),
+    s!(
+        "trim_end",
+        [],
+        2,
+        2,
+        |_, a| trim(a, 2),
+        "Removes trailing matches of a regex."
+    ),
+    s!("tohex", [], 1, 2, tohex, "A number in hexadecimal."),
+    s!(
+        "base64_encode_tostring",
+        ["base64_encodestring"],
+        1,
+        1,
+        |_, a| unary_text(a, &BASE64_ENCODE),
+        "The base64 of the text's UTF-8 bytes."
+    ),
+    s!(
+        "base64_decode_tostring",
+        ["base64_decodestring"],
+        1,
+        1,
+        |_, a| unary_text(a, &BASE64_DECODE),
+        "The UTF-8 text of base64, else null."
     ),
     s!("abs", [], 1, 1, abs, "The absolute value."),
     s!(
@@ -230,6 +298,13 @@ fn bag_pack(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
 
 fn abs(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     let v = args.into_iter().next().ok_or("missing argument")?;
+    if v.ty == KType::Timespan {
+        let nanos = cast_to(v, KType::Long).expr;
+        return Ok(cast_to(
+            Typed::new(f::abs(nanos), KType::Long),
+            KType::Timespan,
+        ));
+    }
     if !v.ty.is_numeric() {
         return Err(format!("abs() expects a number, got {}", v.ty));
     }
@@ -246,4 +321,87 @@ fn round(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         f::round(vec![cast_to(v, KType::Real).expr, digits]),
         KType::Real,
     ))
+}
+
+fn countof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(text), Some(search)) = (it.next(), it.next()) else {
+        return Err("countof() takes a text and a search string".into());
+    };
+    let regex = match it.next() {
+        None => false,
+        Some(k) => match k.as_str_literal() {
+            Some("regex") => true,
+            Some("normal") => false,
+            _ => return Err("countof(): the kind is \"normal\" or \"regex\"".into()),
+        },
+    };
+    Ok(Typed::new(
+        COUNTOF.call(vec![to_text(&text), to_text(&search), lit(regex)]),
+        KType::Long,
+    ))
+}
+
+fn extract_all(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    if args.len() == 3 {
+        return Err("extract_all() with a list of capture groups is not supported yet".into());
+    }
+    let mut it = args.into_iter();
+    let (Some(re), Some(text)) = (it.next(), it.next()) else {
+        return Err("extract_all() takes a regex and a text".into());
+    };
+    if let Some(p) = re.as_str_literal() {
+        crate::text::compile_regex(p).map_err(|e| e.to_string())?;
+    }
+    Ok(Typed::new(
+        EXTRACT_ALL.call(vec![to_text(&re), to_text(&text)]),
+        KType::Dynamic,
+    ))
+}
+
+fn extractjson(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    if args.len() == 3 {
+        return Err("extractjson() with a result type is not supported yet".into());
+    }
+    let mut it = args.into_iter();
+    let (Some(path), Some(json)) = (it.next(), it.next()) else {
+        return Err("extractjson() takes a path and a JSON text".into());
+    };
+    Ok(Typed::new(
+        EXTRACTJSON.call(vec![to_text(&path), to_text(&json)]),
+        KType::String,
+    ))
+}
+
+fn trim(args: Vec<Typed>, mode: i64) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(re), Some(text)) = (it.next(), it.next()) else {
+        return Err("trim() takes a regex and a text".into());
+    };
+    if let Some(p) = re.as_str_literal() {
+        crate::text::compile_regex(p).map_err(|e| e.to_string())?;
+    }
+    Ok(Typed::new(
+        TRIM_REGEX.call(vec![to_text(&re), to_text(&text), lit(mode)]),
+        KType::String,
+    ))
+}
+
+fn tohex(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    if !matches!(v.ty, KType::Int | KType::Long) {
+        return Err(format!("tohex() expects an integer, got {}", v.ty));
+    }
+    Ok(Typed::new(
+        TOHEX.call(vec![cast_to(v, KType::Long).expr]),
+        KType::String,
+    ))
+}
+
+fn unary_text(
+    args: Vec<Typed>,
+    udf: &std::sync::Arc<datafusion::logical_expr::ScalarUDF>,
+) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    Ok(Typed::new(udf.call(vec![to_text(&v)]), KType::String))
 }

@@ -1,6 +1,7 @@
 //! Rounding and calendar functions: `bin`/`floor`, `startofday`/`startofweek`/..., `endofday`,
 //! `dayofweek`.
 
+use crate::calendar::{DATETIME_ADD, DATETIME_DIFF, DATETIME_PART, Part};
 use crate::coerce::{cast_to, numeric_join};
 use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
 use crate::typed::Typed;
@@ -72,6 +73,38 @@ pub static TIME: &[FunctionSpec] = &[
         1,
         day_of_week,
         "Days since the preceding Sunday, as a timespan."
+    ),
+    f!(
+        "datetime_part",
+        ["datepart"],
+        2,
+        2,
+        datetime_part,
+        "A part of a datetime (year, month, day, hour, ...) as a long."
+    ),
+    f!(
+        "datetime_diff",
+        [],
+        3,
+        3,
+        datetime_diff,
+        "Calendar periods from the third argument to the second."
+    ),
+    f!(
+        "datetime_add",
+        [],
+        3,
+        3,
+        datetime_add,
+        "A datetime moved by a number of calendar periods."
+    ),
+    f!(
+        "ingestion_time",
+        [],
+        0,
+        0,
+        |_, _| Ok(Typed::null(KType::Datetime)),
+        "When the row was ingested: unknown for local files (null)."
     ),
 ];
 
@@ -164,4 +197,56 @@ fn day_of_week(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         cast(days, KType::Timespan.arrow_type()),
         KType::Timespan,
     ))
+}
+
+/// A constant calendar part name (`"month"`), checked at bind time.
+fn part_name(t: &Typed, func: &str) -> Result<Expr, String> {
+    match t.as_str_literal() {
+        Some(p) if Part::parse(p).is_some() => Ok(lit(p.to_ascii_lowercase())),
+        Some(p) => Err(format!("{func}(): unknown part '{p}'")),
+        None => Err(format!("{func}(): the part must be a constant string")),
+    }
+}
+
+fn need_datetime(t: Typed, func: &str) -> Result<Typed, String> {
+    if t.ty != KType::Datetime {
+        return Err(format!("{func}() expects a datetime, got {}", t.ty));
+    }
+    Ok(t)
+}
+
+fn datetime_part(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [p, d] = <[Typed; 2]>::try_from(args).map_err(|_| "datetime_part() takes 2 arguments")?;
+    let e = DATETIME_PART.call(vec![
+        part_name(&p, "datetime_part")?,
+        need_datetime(d, "datetime_part")?.expr,
+    ]);
+    Ok(Typed::new(e, KType::Long))
+}
+
+fn datetime_diff(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [p, a, b] =
+        <[Typed; 3]>::try_from(args).map_err(|_| "datetime_diff() takes 3 arguments")?;
+    let e = DATETIME_DIFF.call(vec![
+        part_name(&p, "datetime_diff")?,
+        need_datetime(a, "datetime_diff")?.expr,
+        need_datetime(b, "datetime_diff")?.expr,
+    ]);
+    Ok(Typed::new(e, KType::Long))
+}
+
+fn datetime_add(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [p, n, d] = <[Typed; 3]>::try_from(args).map_err(|_| "datetime_add() takes 3 arguments")?;
+    if !matches!(n.ty, KType::Int | KType::Long) {
+        return Err(format!(
+            "datetime_add() expects an integer amount, got {}",
+            n.ty
+        ));
+    }
+    let e = DATETIME_ADD.call(vec![
+        part_name(&p, "datetime_add")?,
+        cast_to(n, KType::Long).expr,
+        need_datetime(d, "datetime_add")?.expr,
+    ]);
+    Ok(Typed::new(e, KType::Datetime))
 }

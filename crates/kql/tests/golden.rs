@@ -269,3 +269,29 @@ fn column_helpers() {
         r#"[[3,1,2,1,"none"]]"#,
     )]);
 }
+
+#[test]
+fn network_text_and_calendar_functions() {
+    check(&[
+        (
+            r#"print ipv4_is_private("10.1.1.1"), ipv4_is_private("8.8.8.8"), ipv4_is_match("1.2.3.4", "1.2.3.9", 24), ipv4_is_in_range("10.0.0.5", "10.0.0.0/24")"#,
+            "[[true,false,true,true]]",
+        ),
+        (
+            r#"print datetime_diff("day", datetime(2024-05-08), datetime(2024-05-01 23:00)), datetime_part("month", datetime(2024-05-08)), datetime_add("month", 1, datetime(2024-01-31))"#,
+            r#"[[7,5,"2024-02-29T00:00:00Z"]]"#,
+        ),
+        (
+            r#"print countof("abcab", "ab"), extract_all(@"(\d+)", "a1b22"), extractjson("$.a[1]", '{"a":[1,"x"]}'), trim(@"\s+", "  x  "), tohex(255), base64_decode_tostring("aGk=")"#,
+            r#"[[2,["1","22"],"x","x","ff","hi"]]"#,
+        ),
+        (
+            r#"print iff(true, dynamic([1]), "s"), parse_url("https://a.b:81/p?q=1").Host, abs(-1h)"#,
+            r#"[[[1],"a.b","01:00:00"]]"#,
+        ),
+        (
+            r#"datatable(d:dynamic, x:real)[dynamic({"a":1}), 1.0, dynamic({"b":2, "a":9}), 3.0] | summarize make_bag(d), stdev(x)"#,
+            r#"[[{"a":1,"b":2},1.4142135623730951]]"#,
+        ),
+    ]);
+}

@@ -1,0 +1,245 @@
+//! More text functions: `countof`, `extract_all`, `extractjson`, regex trimming, `tohex`,
+//! base64, and wrapping a typed scalar as a dynamic value.
+
+use crate::udf::{KqlUdf, longs, strings};
+use crate::values::{json_value, type_tags};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Builder, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::ScalarUDF;
+use serde_json::Value;
+use std::sync::{Arc, LazyLock};
+
+macro_rules! udf {
+    ($static:ident, $name:literal, $ret:expr, $body:ident) => {
+        pub static $static: LazyLock<Arc<ScalarUDF>> =
+            LazyLock::new(|| KqlUdf::new_udf($name, $ret, $body));
+    };
+}
+
+udf!(COUNTOF, "kql_countof", DataType::Int64, countof_body);
+udf!(
+    EXTRACT_ALL,
+    "kql_extract_all",
+    DataType::Utf8,
+    extract_all_body
+);
+udf!(
+    EXTRACTJSON,
+    "kql_extractjson",
+    DataType::Utf8,
+    extractjson_body
+);
+udf!(TRIM_REGEX, "kql_trim_regex", DataType::Utf8, trim_body);
+udf!(TOHEX, "kql_tohex", DataType::Utf8, tohex_body);
+udf!(
+    BASE64_ENCODE,
+    "kql_base64_encode",
+    DataType::Utf8,
+    base64_encode_body
+);
+udf!(
+    BASE64_DECODE,
+    "kql_base64_decode",
+    DataType::Utf8,
+    base64_decode_body
+);
+udf!(
+    TO_DYNAMIC,
+    "kql_to_dynamic",
+    DataType::Utf8,
+    to_dynamic_body
+);
+
+pub fn udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        COUNTOF.clone(),
+        EXTRACT_ALL.clone(),
+        EXTRACTJSON.clone(),
+        TRIM_REGEX.clone(),
+        TOHEX.clone(),
+        BASE64_ENCODE.clone(),
+        BASE64_DECODE.clone(),
+        TO_DYNAMIC.clone(),
+    ]
+}
+
+/// `kql_countof(text, search, is_regex)`: non-overlapping occurrences.
+fn countof_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (text, search) = (strings(args, 0)?, strings(args, 1)?);
+    let regex_kind = args[2].as_boolean();
+    let mut out = Int64Builder::with_capacity(rows);
+    for r in 0..rows {
+        let (t, s) = (text.get(r).unwrap_or(""), search.get(r).unwrap_or(""));
+        let n = if regex_kind.value(r) {
+            crate::text::compile_regex(s)?.find_iter(t).count()
+        } else if s.is_empty() {
+            0
+        } else {
+            t.matches(s).count()
+        };
+        out.append_value(n as i64);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `kql_extract_all(regex, text)`: every match; one group gives its texts, several groups
+/// give an array per match.
+fn extract_all_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (patterns, texts) = (strings(args, 0)?, strings(args, 1)?);
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let (Some(p), Some(t)) = (patterns.get(r), texts.get(r)) else {
+            out.append_null();
+            continue;
+        };
+        let re = crate::text::compile_regex(p)?;
+        let groups = re.captures_len() - 1;
+        let matches: Vec<Value> = re
+            .captures_iter(t)
+            .map(|c| {
+                let text =
+                    |i: usize| Value::String(c.get(i).map_or("", |m| m.as_str()).to_string());
+                match groups {
+                    0 => text(0),
+                    1 => text(1),
+                    n => Value::Array((1..=n).map(text).collect()),
+                }
+            })
+            .collect();
+        if matches.is_empty() {
+            out.append_null();
+        } else {
+            out.append_value(Value::Array(matches).to_string());
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `kql_extractjson(path, json)`: a `$.a.b[0]` path into JSON text; the value as text.
+fn extractjson_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (paths, texts) = (strings(args, 0)?, strings(args, 1)?);
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let found = match (
+            paths.get(r),
+            texts
+                .get(r)
+                .and_then(|t| serde_json::from_str::<Value>(t).ok()),
+        ) {
+            (Some(p), Some(v)) => json_path(&v, p).map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+            _ => None,
+        };
+        out.append_value(found.unwrap_or_default());
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// Follows `$.a.b[0]['c']` through a JSON value.
+pub fn json_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut rest = path.trim().strip_prefix('$')?;
+    let mut cur = v;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            cur = cur.get(&r[..end])?;
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let key = r[..end].trim();
+            cur = match key.parse::<usize>() {
+                Ok(i) => cur.get(i)?,
+                Err(_) => cur.get(key.trim_matches(['\'', '"']))?,
+            };
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(cur)
+}
+
+/// `kql_trim_regex(regex, text, mode)`: mode 0 both ends, 1 start, 2 end.
+fn trim_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (patterns, texts) = (strings(args, 0)?, strings(args, 1)?);
+    let modes = longs(args, 2)?;
+    let modes = modes.as_primitive::<Int64Type>();
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let (p, t) = (patterns.get(r).unwrap_or(""), texts.get(r).unwrap_or(""));
+        let mode = modes.value(r);
+        let mut s = t.to_string();
+        if mode != 2 {
+            let re = crate::text::compile_regex(&format!("^(?:{p})+"))?;
+            s = re.replace(&s, "").into_owned();
+        }
+        if mode != 1 {
+            let re = crate::text::compile_regex(&format!("(?:{p})+$"))?;
+            s = re.replace(&s, "").into_owned();
+        }
+        out.append_value(s);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn tohex_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let v = longs(args, 0)?;
+    let v = v.as_primitive::<Int64Type>();
+    let mut out = StringBuilder::with_capacity(rows, rows * 8);
+    for r in 0..rows {
+        out.append_option(v.is_valid(r).then(|| format!("{:x}", v.value(r))));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn base64_encode_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        out.append_value(STANDARD.encode(input.get(r).unwrap_or("")));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// Decodes base64 to UTF-8 text; invalid input gives null.
+fn base64_decode_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let decoded = input
+            .get(r)
+            .and_then(|s| STANDARD.decode(s.trim()).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        out.append_option(decoded);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `kql_to_dynamic(value, 'type')`: a typed scalar as a dynamic value.
+fn to_dynamic_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let tag = type_tags(strings(args, 1)?.get(0).unwrap_or("string"))[0];
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        out.append_option(crate::dynamic::to_json_text(&json_value(&args[0], r, tag)));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_paths() {
+        let v = json!({"a": {"b": [10, {"c": "x"}]}});
+        assert_eq!(json_path(&v, "$.a.b[1].c"), Some(&json!("x")));
+        assert_eq!(json_path(&v, "$['a'].b[0]"), Some(&json!(10)));
+        assert_eq!(json_path(&v, "$.nope"), None);
+    }
+}
