@@ -43,6 +43,9 @@ pub struct RunArgs {
     /// Pins now() and ago() (RFC 3339, e.g. 2024-05-01T12:00:00Z).
     #[arg(long)]
     pub now: Option<String>,
+    /// A value for a `declare query_parameters` parameter: NAME=VALUE (VALUE as plain text).
+    #[arg(long = "param")]
+    pub params: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the result to a file instead of standard output.

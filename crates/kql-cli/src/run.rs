@@ -108,6 +108,12 @@ fn read_query(a: &RunArgs) -> Result<(String, String), String> {
 }
 
 fn load(session: &mut Session, a: &RunArgs) -> Result<(), String> {
+    for p in &a.params {
+        let Some((name, value)) = p.split_once('=') else {
+            return Err(format!("--param {p}: expected NAME=VALUE"));
+        };
+        session.set_param(name.trim(), value);
+    }
     for s in &a.schema {
         session.load_schema(s).map_err(|e| e.to_string())?;
     }

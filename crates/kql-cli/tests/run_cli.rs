@@ -219,3 +219,28 @@ fn check_reports_each_failure_and_a_summary() {
         "{err}"
     );
 }
+
+#[test]
+fn query_parameters_come_from_the_command_line() {
+    let q = "declare query_parameters(since: datetime, who: string); print since, who";
+    let out = kql(&[
+        "run",
+        "-e",
+        q,
+        "--param",
+        "since=2024-01-01",
+        "--param",
+        "who=a b",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2024-01-01T00:00:00Z,a b"));
+    let out = kql(&["run", "-e", q]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give it with --param since=VALUE"));
+}

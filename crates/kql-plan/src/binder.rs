@@ -41,6 +41,8 @@ pub struct Binder<'c> {
     /// Aggregates collected while binding a `summarize` (expression, internal column name).
     pub(crate) aggs: Option<Vec<(datafusion::logical_expr::Expr, String)>>,
     call_depth: usize,
+    /// Values given for `declare query_parameters`, as text.
+    params: std::collections::BTreeMap<String, String>,
 }
 
 impl<'c> Binder<'c> {
@@ -52,7 +54,14 @@ impl<'c> Binder<'c> {
             scope: Scope::new(),
             aggs: None,
             call_depth: 0,
+            params: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Gives the text values of query parameters (`declare query_parameters`).
+    pub fn with_params(mut self, params: std::collections::BTreeMap<String, String>) -> Self {
+        self.params = params;
+        self
     }
 
     /// Defines `name` as a table (the evaluated result of a `materialize`).
@@ -89,8 +98,12 @@ impl<'c> Binder<'c> {
                     Ok(Outcome::Defined)
                 }
             },
-            Statement::DeclareParams(_, span) => {
-                Err(Diagnostic::unsupported("declare query_parameters", *span))
+            Statement::DeclareParams(params, span) => {
+                for p in params {
+                    let value = self.query_parameter(p, *span)?;
+                    self.scope.define(&p.name.name, Binding::Scalar(value));
+                }
+                Ok(Outcome::Defined)
             }
             Statement::Set(_, _) => Ok(Outcome::Defined),
             Statement::Query(e) => match self.value(e, None)? {
@@ -275,6 +288,98 @@ impl<'c> Binder<'c> {
         }
     }
 
+    /// A declared query parameter: its given text read as the declared type, else its default.
+    fn query_parameter(
+        &mut self,
+        p: &kql_syntax::ast::Param,
+        span: Span,
+    ) -> Result<Typed, Diagnostic> {
+        let ParamType::Scalar(ty_name) = &p.ty else {
+            return Err(Diagnostic::unsupported(
+                "a tabular query parameter",
+                p.name.span,
+            ));
+        };
+        let ty = kql_types::KType::from_name(&ty_name.name).ok_or_else(|| {
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("unknown type '{}'", ty_name.name),
+                ty_name.span,
+            )
+        })?;
+        match (self.params.get(&p.name.name), &p.default) {
+            (Some(text), _) => crate::literal::parse_typed(text, ty).ok_or_else(|| {
+                Diagnostic::error(
+                    codes::BAD_LITERAL,
+                    format!("--param {}: '{text}' is not a {ty}", p.name.name),
+                    p.name.span,
+                )
+            }),
+            (None, Some(d)) => self.scalar(d, None),
+            (None, None) => Err(Diagnostic::error(
+                codes::ARG_COUNT,
+                format!(
+                    "query parameter '{}' has no value: give it with --param {}=VALUE",
+                    p.name.name, p.name.name
+                ),
+                span,
+            )),
+        }
+    }
+
+    /// `T | invoke f(args)`: calls the `let` function with T as its first (tabular) argument.
+    pub(crate) fn invoke(&mut self, input: Tab, call: &Expr) -> Result<Tab, Diagnostic> {
+        let ExprKind::Call { name, args } = &call.kind else {
+            return Err(Diagnostic::error(
+                codes::SYNTAX,
+                "invoke needs a function call",
+                call.span,
+            ));
+        };
+        let Some(Binding::Function(f)) = self.scope.get(&name.name) else {
+            return Err(Diagnostic::unsupported(
+                format!("invoke of '{}'", name.name),
+                name.span,
+            ));
+        };
+        let f = f.clone();
+        let Some(first) = f.def.params.first() else {
+            return Err(Diagnostic::error(
+                codes::ARG_COUNT,
+                format!("{}() takes no table to invoke", name.name),
+                call.span,
+            ));
+        };
+        let saved = self.scope.clone();
+        self.scope.push();
+        let hidden = "__invoke_input";
+        self.scope.define(hidden, Binding::Tabular(input));
+        let mut all = vec![Expr {
+            kind: ExprKind::NamedArg {
+                name: first.name.clone(),
+                value: Box::new(Expr {
+                    kind: ExprKind::Name(kql_syntax::ast::Name {
+                        name: hidden.into(),
+                        span: call.span,
+                    }),
+                    span: call.span,
+                }),
+            },
+            span: call.span,
+        }];
+        all.extend(args.iter().cloned());
+        let result = self.call_user(&f, &all, None, call.span);
+        self.scope = saved;
+        match result? {
+            Value::Tabular(t) => Ok(t),
+            Value::Scalar(_) => Err(Diagnostic::error(
+                codes::EXPR_KIND,
+                "an invoked function must return a table",
+                call.span,
+            )),
+        }
+    }
+
     /// Inlines a call of a `let` function: arguments bound in the caller's scope, the body
     /// in the function's own scope plus its parameters.
     fn call_user(
@@ -308,14 +413,20 @@ impl<'c> Binder<'c> {
             ));
         }
         let mut bound = Vec::new();
-        for (i, p) in params.iter().enumerate() {
+        // Positional arguments fill the parameters not given by name, in order.
+        let mut positional = positional.into_iter();
+        for p in params {
             let by_name = named.iter().find_map(|a| match &a.kind {
                 ExprKind::NamedArg { name, value } if name.name == p.name.name => {
                     Some(value.as_ref())
                 }
                 _ => None,
             });
-            let arg = match (by_name.or_else(|| positional.get(i).copied()), &p.default) {
+            let given = match by_name {
+                Some(v) => Some(v),
+                None => positional.next(),
+            };
+            let arg = match (given, &p.default) {
                 (Some(a), _) => a,
                 (None, Some(d)) => d,
                 (None, None) => {

@@ -94,3 +94,30 @@ fn to_json(v: &DynValue, span: Span) -> Result<Value, Diagnostic> {
         },
     })
 }
+
+/// A constant of type `ty` from plain text (`--param` values): `5`, `2024-01-01`, `1h`, `abc`.
+pub fn parse_typed(text: &str, ty: KType) -> Option<Typed> {
+    let t = text.trim();
+    Some(match ty {
+        KType::String => Typed::string(text),
+        KType::Guid => Typed::new(lit(t.to_lowercase()), KType::Guid),
+        KType::Long => Typed::long(t.parse().ok()?),
+        KType::Int => Typed::new(lit(t.parse::<i32>().ok()?), KType::Int),
+        KType::Real => Typed::new(lit(t.parse::<f64>().ok()?), KType::Real),
+        KType::Bool => Typed::bool(match t.to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return None,
+        }),
+        KType::Datetime => Typed::new(datetime_lit(parse_datetime(t)?), KType::Datetime),
+        KType::Timespan => Typed::new(timespan_lit(parse_timespan(t)?), KType::Timespan),
+        KType::Dynamic => {
+            let v = kql_functions::dynamic::parse_text(t)?;
+            Typed::new(
+                lit(kql_functions::dynamic::to_json_text(&v)?),
+                KType::Dynamic,
+            )
+        }
+        KType::Decimal => return None,
+    })
+}

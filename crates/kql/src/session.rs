@@ -65,6 +65,7 @@ pub struct Session {
     tables: Tables,
     schemas: BTreeMap<String, TableSchema>,
     now: Option<i64>,
+    params: BTreeMap<String, String>,
     warnings: Vec<String>,
 }
 
@@ -85,6 +86,7 @@ impl Session {
             tables: Tables::default(),
             schemas: BTreeMap::new(),
             now: None,
+            params: BTreeMap::new(),
             warnings: Vec::new(),
         }
     }
@@ -92,6 +94,11 @@ impl Session {
     /// Pins `now()` (and so `ago()`) for every query, in nanoseconds since the epoch.
     pub fn set_now(&mut self, nanos: i64) {
         self.now = Some(nanos);
+    }
+
+    /// Gives a value (as text) to a `declare query_parameters` parameter.
+    pub fn set_param(&mut self, name: &str, value: &str) {
+        self.params.insert(name.to_string(), value.to_string());
     }
 
     /// The DataFusion context, to run SQL over the same tables (benchmarks).
@@ -221,7 +228,8 @@ impl Session {
     /// Parses, binds and plans a query text without reading any data.
     pub fn check(&self, query: &str) -> Result<(), Diagnostic> {
         let script = kql_syntax::parse(query)?;
-        let mut binder = Binder::new(&self.tables, self.now.unwrap_or(0));
+        let mut binder =
+            Binder::new(&self.tables, self.now.unwrap_or(0)).with_params(self.params.clone());
         for stmt in &script.statements {
             if let Outcome::Materialize { name, tab } = binder.statement(stmt)? {
                 binder.define_table(&name, tab);
@@ -234,7 +242,7 @@ impl Session {
     pub async fn run(&self, query: &str) -> Result<Vec<QueryResult>, QueryError> {
         let script = kql_syntax::parse(query).map_err(QueryError::Query)?;
         let now = self.now.unwrap_or_else(now_nanos);
-        let mut binder = Binder::new(&self.tables, now);
+        let mut binder = Binder::new(&self.tables, now).with_params(self.params.clone());
         let mut results = Vec::new();
         for stmt in &script.statements {
             let span = statement_span(stmt);

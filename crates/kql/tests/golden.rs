@@ -295,3 +295,19 @@ fn network_text_and_calendar_functions() {
         ),
     ]);
 }
+
+#[test]
+fn lookup_invoke_serialize_and_typed_mv_expand() {
+    check(&[
+        (
+            r#"let f = (T:(*), n:long) { T | where x > n }; datatable(x:long)[1,2,3] | invoke f(1) | lookup (datatable(x:long, y:string)[2, "two"]) on x | order by x asc"#,
+            r#"[[2,"two"],[3,""]]"#,
+        ),
+        ("datatable(x:long)[1] | serialize y = x + 1", "[[1,2]]"),
+        (
+            r#"print d = dynamic(["a", 2]) | mv-expand s = d to typeof(string), n = d to typeof(long) | project s, n"#,
+            r#"[["a",null],["2",2]]"#,
+        ),
+        ("declare query_parameters(n: long = 2); print n", "[[2]]"),
+    ]);
+}

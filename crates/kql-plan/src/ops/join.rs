@@ -57,6 +57,35 @@ const LEFT: &str = "__left";
 const RIGHT: &str = "__right";
 
 impl Binder<'_> {
+    /// `lookup`: a join (`leftouter` by default, or `inner`) whose result keeps the left
+    /// columns and the right columns other than the keys.
+    pub(super) fn lookup(
+        &mut self,
+        left: Tab,
+        params: &[OpParam],
+        right: &Expr,
+        on: &[Expr],
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let mut kind = Kind::LeftOuter;
+        for p in params {
+            if p.name.name == "kind" {
+                kind = match &p.value.kind {
+                    ExprKind::Name(n) if n.name == "inner" => Kind::Inner,
+                    ExprKind::Name(n) if n.name == "leftouter" => Kind::LeftOuter,
+                    _ => {
+                        return Err(Diagnostic::error(
+                            codes::SYNTAX,
+                            "lookup kind is leftouter or inner",
+                            p.value.span,
+                        ));
+                    }
+                };
+            }
+        }
+        self.join_as(left, kind, true, right, on, span)
+    }
+
     pub(super) fn join(
         &mut self,
         left: Tab,
@@ -82,6 +111,18 @@ impl Binder<'_> {
             }
             // hint.* options only tune Kusto's execution; they do not change results.
         }
+        self.join_as(left, kind, false, right, on, span)
+    }
+
+    fn join_as(
+        &mut self,
+        left: Tab,
+        kind: Kind,
+        drop_right_keys: bool,
+        right: &Expr,
+        on: &[Expr],
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
         let right = self.tabular(right)?;
         if on.is_empty() {
             return Err(Diagnostic::unsupported("join without 'on'", span));
@@ -134,7 +175,15 @@ impl Binder<'_> {
                     .collect()
             };
         let lside = side(LEFT, &lnames, &left.types);
-        let rside = side(RIGHT, &rnames, &right.types);
+        let mut rside = side(RIGHT, &rnames, &right.types);
+        if drop_right_keys {
+            let keys: Vec<usize> = keys.iter().map(|(_, r)| *r).collect();
+            rside = rside
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, c)| (!keys.contains(&i)).then_some(c))
+                .collect();
+        }
         let out = match kind {
             Kind::LeftSemi | Kind::LeftAnti => lside,
             Kind::RightSemi | Kind::RightAnti => rside,

@@ -11,8 +11,10 @@ mod union;
 
 use crate::binder::Binder;
 use crate::tab::Tab;
-use kql_syntax::Diagnostic;
+use kql_functions::{CallCtx, FunctionKind, Typed, lookup};
 use kql_syntax::ast::{Expr, ExprKind, Operator, OperatorKind};
+use kql_syntax::{Diagnostic, Span, diagnostic::codes};
+use kql_types::KType;
 
 impl Binder<'_> {
     /// Applies a piped operator to its input.
@@ -37,6 +39,12 @@ impl Binder<'_> {
             OperatorKind::Distinct(cols) => self.distinct(input, cols, span),
             OperatorKind::Count => rows::count(input, span),
             OperatorKind::Join { params, right, on } => self.join(input, params, right, on, span),
+            OperatorKind::Lookup { params, right, on } => {
+                self.lookup(input, params, right, on, span)
+            }
+            OperatorKind::Invoke(call) => self.invoke(input, call),
+            OperatorKind::Serialize(items) if items.is_empty() => Ok(input),
+            OperatorKind::Serialize(items) => self.extend(input, items, span),
             OperatorKind::MvExpand {
                 params,
                 columns,
@@ -116,5 +124,31 @@ pub(crate) fn implied_name(e: &Expr) -> Option<String> {
             implied_name(target).map(|t| format!("{t}_{}", name.name))
         }
         _ => None,
+    }
+}
+
+/// Converts a text (or dynamic) value to `ty` with the function table's conversion
+/// function (`tolong`, `todatetime`, ...): bad values are null.
+pub(crate) fn convert_to(raw: Typed, ty: KType, span: Span) -> Result<Typed, Diagnostic> {
+    let func = match ty {
+        KType::String => return Ok(raw),
+        KType::Long => "tolong",
+        KType::Int => "toint",
+        KType::Real => "toreal",
+        KType::Bool => "tobool",
+        KType::Datetime => "todatetime",
+        KType::Timespan => "totimespan",
+        KType::Guid => "toguid",
+        KType::Dynamic => "parse_json",
+        KType::Decimal => return Err(Diagnostic::unsupported("parse into decimal", span)),
+    };
+    match lookup(func).map(|f| &f.kind) {
+        Some(FunctionKind::Scalar(bind)) => bind(&CallCtx { now: 0 }, vec![raw])
+            .map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span)),
+        _ => Err(Diagnostic::error(
+            codes::UNKNOWN_FUNCTION,
+            format!("{func} is missing from the function table"),
+            span,
+        )),
     }
 }

@@ -73,25 +73,19 @@ impl Binder<'_> {
                     )
                 })?,
             };
-            if to != KType::Dynamic {
-                return Err(Diagnostic::unsupported(
-                    format!("mv-expand ... to typeof({to})"),
-                    c.expr.span,
-                ));
-            }
             let internal = format!("__mv{k}");
             cols.push((
                 Typed::new(MV_ITEMS.call(vec![v.expr, lit(bag_mode)]), KType::Dynamic),
                 internal.clone(),
             ));
-            targets.push((internal, name));
+            targets.push((internal, name, to));
         }
         let input_names = input.names();
         let with_lists = input.project(cols, span)?;
         // 2. Unnest all lists together (Kusto expands them in parallel).
         let unnest_cols: Vec<Column> = targets
             .iter()
-            .map(|(i, _)| Column::from_name(i.clone()))
+            .map(|(i, _, _)| Column::from_name(i.clone()))
             .collect();
         let types = with_lists.types.clone();
         let unnested = with_lists.build(
@@ -104,15 +98,20 @@ impl Binder<'_> {
         for (i, name) in input_names.into_iter().enumerate() {
             out.push((unnested.typed(i), name));
         }
-        for (internal, name) in &targets {
+        for (internal, name, to) in &targets {
             let item = DfExpr::Column(Column::from_name(internal.clone()));
             let value = Typed::new(get_field(item, MV_VALUE), KType::Dynamic);
+            let value = match to {
+                KType::Dynamic => value,
+                KType::String => Typed::new(kql_functions::coerce::to_text(&value), KType::String),
+                other => super::convert_to(value, *other, span)?,
+            };
             match out.iter().position(|(_, n)| n == name) {
                 Some(i) => out[i].0 = value,
                 None => out.push((value, name.clone())),
             }
         }
-        if let (Some(index), Some((first, _))) = (index_name, targets.first()) {
+        if let (Some(index), Some((first, _, _))) = (index_name, targets.first()) {
             let item = DfExpr::Column(Column::from_name(first.clone()));
             out.push((Typed::new(get_field(item, MV_INDEX), KType::Long), index));
         }

@@ -6,8 +6,8 @@
 use crate::binder::Binder;
 use crate::tab::Tab;
 use datafusion::logical_expr::lit;
+use kql_functions::Typed;
 use kql_functions::text::{EXTRACT, MATCHES_REGEX};
-use kql_functions::{CallCtx, FunctionKind, Typed, lookup};
 use kql_syntax::ast::{Expr, ExprKind, OpParam, ParsePart};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 use kql_types::KType;
@@ -71,7 +71,7 @@ impl Binder<'_> {
                 ]),
                 KType::String,
             );
-            let value = convert(raw, ty, span)?;
+            let value = super::convert_to(raw, ty, span)?;
             match cols.iter().position(|(_, n)| *n == name) {
                 Some(i) => cols[i].0 = value,
                 None => cols.push((value, name)),
@@ -155,29 +155,4 @@ fn build_regex(
         re.push('$');
     }
     Ok((re, columns))
-}
-
-/// Converts extracted text to the column's type with the table's conversion function.
-fn convert(raw: Typed, ty: KType, span: Span) -> Result<Typed, Diagnostic> {
-    let func = match ty {
-        KType::String => return Ok(raw),
-        KType::Long => "tolong",
-        KType::Int => "toint",
-        KType::Real => "toreal",
-        KType::Bool => "tobool",
-        KType::Datetime => "todatetime",
-        KType::Timespan => "totimespan",
-        KType::Guid => "toguid",
-        KType::Dynamic => "parse_json",
-        KType::Decimal => return Err(Diagnostic::unsupported("parse into decimal", span)),
-    };
-    match lookup(func).map(|f| &f.kind) {
-        Some(FunctionKind::Scalar(bind)) => bind(&CallCtx { now: 0 }, vec![raw])
-            .map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span)),
-        _ => Err(Diagnostic::error(
-            codes::UNKNOWN_FUNCTION,
-            format!("{func} is missing from the function table"),
-            span,
-        )),
-    }
 }
