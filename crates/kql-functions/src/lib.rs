@@ -14,7 +14,7 @@ pub mod dynamic;
 pub mod net;
 pub mod operators;
 mod scalars;
-mod scalars_convert;
+pub mod scalars_convert;
 mod scalars_net;
 mod scalars_text;
 mod scalars_time;

@@ -165,6 +165,8 @@ fn compare(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
             datafusion::logical_expr::try_cast(to_text(&r), Real.arrow_type()),
         ),
         (Bool, n) | (n, Bool) if n.is_numeric() => (cast_to(l, Long).expr, cast_to(r, Long).expr),
+        // A bool next to text: equal when the text is its name, in any case.
+        (Bool, String) | (String, Bool) => (lower(to_text(&l)), lower(to_text(&r))),
         (a, b) => match numeric_join(a, b) {
             Some(t) => (cast_to(l, t).expr, cast_to(r, t).expr),
             None => {

@@ -171,10 +171,13 @@ fn parse_json(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     })
 }
 
-fn extract(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    if args.len() == 4 {
-        return Err("extract() with a result type is not supported yet".into());
-    }
+fn extract(_: &CallCtx, mut args: Vec<Typed>) -> Result<Typed, String> {
+    let result_type = if args.len() == 4 {
+        let t = args.pop().and_then(|t| t.as_type_arg());
+        Some(t.ok_or("extract(): the fourth argument is typeof(T)")?)
+    } else {
+        None
+    };
     let mut it = args.into_iter();
     let (Some(re), Some(group), Some(text)) = (it.next(), it.next(), it.next()) else {
         return Err("extract() takes 3 arguments".into());
@@ -185,10 +188,14 @@ fn extract(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         crate::text::compile_regex(p).map_err(|e| e.to_string())?;
     }
     let group = cast_to(group, KType::Long);
-    Ok(Typed::new(
+    let found = Typed::new(
         EXTRACT.call(vec![re.expr, group.expr, to_text(&text)]),
         KType::String,
-    ))
+    );
+    match result_type {
+        Some(t) => crate::scalars_convert::to_type(found, t),
+        None => Ok(found),
+    }
 }
 
 fn coalesce(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {

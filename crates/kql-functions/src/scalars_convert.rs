@@ -105,3 +105,19 @@ fn numeric(args: Vec<Typed>, to: KType) -> Result<Typed, String> {
     };
     Ok(Typed::new(parsed, to))
 }
+
+/// Converts a value to `ty` as the `to*` functions do (bad input is null); text of any value
+/// for `string`, `parse_json` for `dynamic`.
+pub fn to_type(v: Typed, ty: KType) -> Result<Typed, String> {
+    match ty {
+        KType::String => Ok(Typed::new(to_text(&v), KType::String)),
+        KType::Dynamic if v.ty == KType::Dynamic => Ok(v),
+        KType::Dynamic => Ok(Typed::new(
+            crate::dynamic::PARSE_JSON.call(vec![to_text(&v)]),
+            KType::Dynamic,
+        )),
+        KType::Datetime | KType::Timespan | KType::Guid => via_text(vec![v], ty),
+        KType::Long | KType::Int | KType::Real | KType::Bool => numeric(vec![v], ty),
+        KType::Decimal => Err("conversion to decimal is not supported yet".into()),
+    }
+}

@@ -359,18 +359,25 @@ fn extract_all(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     ))
 }
 
-fn extractjson(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    if args.len() == 3 {
-        return Err("extractjson() with a result type is not supported yet".into());
-    }
+fn extractjson(_: &CallCtx, mut args: Vec<Typed>) -> Result<Typed, String> {
+    let result_type = if args.len() == 3 {
+        let t = args.pop().and_then(|t| t.as_type_arg());
+        Some(t.ok_or("extractjson(): the third argument is typeof(T)")?)
+    } else {
+        None
+    };
     let mut it = args.into_iter();
     let (Some(path), Some(json)) = (it.next(), it.next()) else {
         return Err("extractjson() takes a path and a JSON text".into());
     };
-    Ok(Typed::new(
+    let found = Typed::new(
         EXTRACTJSON.call(vec![to_text(&path), to_text(&json)]),
         KType::String,
-    ))
+    );
+    match result_type {
+        Some(t) => crate::scalars_convert::to_type(found, t),
+        None => Ok(found),
+    }
 }
 
 fn trim(args: Vec<Typed>, mode: i64) -> Result<Typed, String> {

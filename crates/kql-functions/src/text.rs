@@ -133,9 +133,56 @@ pub fn has_term(hay: &str, needle: &str, edge: Edge, case_sensitive: bool) -> bo
     false
 }
 
-/// Compiles a regex from a query, with a size limit.
+/// Rewrites the RE2 forms (Kusto's regex dialect) that Rust's regex reads differently: a `[`
+/// inside a character class is a literal, `\0` is NUL, `\Z` is the end of text.
+pub fn re2_to_rust(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    let mut class_start = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('0') if !chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                    out.push_str("\\x00")
+                }
+                Some('Z') => out.push_str("\\z"),
+                Some(e) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                None => out.push('\\'),
+            },
+            '[' if in_class && chars.peek() != Some(&':') => out.push_str("\\["),
+            '[' => {
+                in_class = true;
+                class_start = true;
+                out.push('[');
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                // A `]` first in a class is a literal.
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+                continue;
+            }
+            ']' if in_class && !class_start => {
+                in_class = false;
+                out.push(']');
+            }
+            other => out.push(other),
+        }
+        class_start = false;
+    }
+    out
+}
+
+/// Compiles a regex from a query (RE2 syntax), with a size limit.
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
-    RegexBuilder::new(pattern)
+    RegexBuilder::new(&re2_to_rust(pattern))
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| DataFusionError::Execution(format!("invalid regular expression: {e}")))
@@ -237,5 +284,15 @@ mod tests {
     #[test]
     fn bad_regex_is_an_error_not_a_panic() {
         assert!(compile_regex("(unclosed").is_err());
+    }
+
+    #[test]
+    fn re2_forms_compile() {
+        assert_eq!(re2_to_rust("[[]"), "[\\[]");
+        assert_eq!(re2_to_rust("[]a]"), "[\\]a]");
+        assert_eq!(re2_to_rust("a\\0b\\Z"), "a\\x00b\\z");
+        assert_eq!(re2_to_rust("[[:alpha:]]"), "[[:alpha:]]");
+        assert!(compile_regex("(\\$|%24)([^jJ]*[jJ])([[])").is_ok());
+        assert!(compile_regex("x[[]y").unwrap().is_match("x[y"));
     }
 }

@@ -4,6 +4,8 @@ use datafusion::logical_expr::{Expr, lit};
 use datafusion::scalar::ScalarValue;
 use kql_types::KType;
 
+const TYPE_ARG_PREFIX: &str = "\u{0}typeof:";
+
 /// A bound scalar expression: the DataFusion expression that computes it and its Kusto type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Typed {
@@ -32,6 +34,22 @@ impl Typed {
     pub fn null(ty: KType) -> Self {
         let v = ScalarValue::try_from(&ty.arrow_type()).unwrap_or(ScalarValue::Null);
         Typed::new(lit(v), ty)
+    }
+
+    /// A `typeof(T)` argument: carried as a marked string constant until a function that
+    /// takes a result type reads it back with [`Typed::as_type_arg`].
+    pub fn type_arg(ty: KType) -> Self {
+        Typed::new(
+            lit(format!("{TYPE_ARG_PREFIX}{}", ty.name())),
+            KType::String,
+        )
+    }
+
+    /// The type of a `typeof(T)` argument.
+    pub fn as_type_arg(&self) -> Option<KType> {
+        self.as_str_literal()?
+            .strip_prefix(TYPE_ARG_PREFIX)
+            .and_then(KType::from_name)
     }
 
     /// The literal string value, if this is a constant string.

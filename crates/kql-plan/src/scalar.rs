@@ -123,11 +123,17 @@ impl Binder<'_> {
                 "a named argument is only valid in a function call",
                 e.span,
             )),
-            ExprKind::TypeOf(_) => Err(Diagnostic::error(
-                codes::SYNTAX,
-                "typeof(...) is only valid where a type is expected",
-                e.span,
-            )),
+            ExprKind::TypeOf(t) => {
+                KType::from_name(&t.name)
+                    .map(Typed::type_arg)
+                    .ok_or_else(|| {
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("unknown type '{}'", t.name),
+                            t.span,
+                        )
+                    })
+            }
         }
     }
 

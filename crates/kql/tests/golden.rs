@@ -311,3 +311,17 @@ fn lookup_invoke_serialize_and_typed_mv_expand() {
         ("declare query_parameters(n: long = 2); print n", "[[2]]"),
     ]);
 }
+
+#[test]
+fn typed_extraction_bool_literals_and_re2_regexes() {
+    check(&[
+        (
+            r#"print extract("n=(\\d+)", 1, "n=42", typeof(long)), extractjson("$.a", '{"a": 5}', typeof(long)), true == "True", False, TRUE"#,
+            "[[42,5,true,false,true]]",
+        ),
+        (
+            r#"print "x[y" matches regex "x[[]y", extract("([[]+)", 1, "a[[b")"#,
+            r#"[[true,"[["]]"#,
+        ),
+    ]);
+}

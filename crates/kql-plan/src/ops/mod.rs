@@ -11,7 +11,7 @@ mod union;
 
 use crate::binder::Binder;
 use crate::tab::Tab;
-use kql_functions::{CallCtx, FunctionKind, Typed, lookup};
+use kql_functions::Typed;
 use kql_syntax::ast::{Expr, ExprKind, Operator, OperatorKind};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 use kql_types::KType;
@@ -127,28 +127,8 @@ pub(crate) fn implied_name(e: &Expr) -> Option<String> {
     }
 }
 
-/// Converts a text (or dynamic) value to `ty` with the function table's conversion
-/// function (`tolong`, `todatetime`, ...): bad values are null.
+/// Converts a text (or dynamic) value to `ty` as the `to*` functions do: bad values are null.
 pub(crate) fn convert_to(raw: Typed, ty: KType, span: Span) -> Result<Typed, Diagnostic> {
-    let func = match ty {
-        KType::String => return Ok(raw),
-        KType::Long => "tolong",
-        KType::Int => "toint",
-        KType::Real => "toreal",
-        KType::Bool => "tobool",
-        KType::Datetime => "todatetime",
-        KType::Timespan => "totimespan",
-        KType::Guid => "toguid",
-        KType::Dynamic => "parse_json",
-        KType::Decimal => return Err(Diagnostic::unsupported("parse into decimal", span)),
-    };
-    match lookup(func).map(|f| &f.kind) {
-        Some(FunctionKind::Scalar(bind)) => bind(&CallCtx { now: 0 }, vec![raw])
-            .map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span)),
-        _ => Err(Diagnostic::error(
-            codes::UNKNOWN_FUNCTION,
-            format!("{func} is missing from the function table"),
-            span,
-        )),
-    }
+    kql_functions::scalars_convert::to_type(raw, ty)
+        .map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span))
 }

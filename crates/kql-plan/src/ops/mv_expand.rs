@@ -101,11 +101,7 @@ impl Binder<'_> {
         for (internal, name, to) in &targets {
             let item = DfExpr::Column(Column::from_name(internal.clone()));
             let value = Typed::new(get_field(item, MV_VALUE), KType::Dynamic);
-            let value = match to {
-                KType::Dynamic => value,
-                KType::String => Typed::new(kql_functions::coerce::to_text(&value), KType::String),
-                other => super::convert_to(value, *other, span)?,
-            };
+            let value = super::convert_to(value, *to, span)?;
             match out.iter().position(|(_, n)| n == name) {
                 Some(i) => out[i].0 = value,
                 None => out.push((value, name.clone())),

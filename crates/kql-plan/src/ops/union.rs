@@ -40,15 +40,15 @@ impl Binder<'_> {
         if let Some(t) = piped {
             inputs.push(("union_arg0".to_string(), t));
         }
+        let mut first_error = None;
         for t in tables {
-            self.union_inputs(t, fuzzy, &mut inputs)?;
+            self.union_inputs(t, fuzzy, &mut inputs, &mut first_error)?;
         }
         if inputs.is_empty() {
-            return Err(Diagnostic::error(
-                codes::UNKNOWN_NAME,
-                "union has no tables to read",
-                span,
-            ));
+            // Fuzzy unions skip failing inputs; when all fail, say why the first did.
+            return Err(first_error.unwrap_or_else(|| {
+                Diagnostic::error(codes::UNKNOWN_NAME, "union has no tables to read", span)
+            }));
         }
         // The output columns: (name, type), in order of first appearance.
         let mut columns: Vec<(String, KType)> = Vec::new();
@@ -125,6 +125,7 @@ impl Binder<'_> {
         e: &Expr,
         fuzzy: bool,
         out: &mut Vec<(String, Tab)>,
+        first_error: &mut Option<Diagnostic>,
     ) -> Result<(), Diagnostic> {
         if let ExprKind::Name(n) = &e.kind
             && n.name.contains('*')
@@ -155,7 +156,9 @@ impl Binder<'_> {
         };
         match self.tabular(e) {
             Ok(t) => out.push((label, t)),
-            Err(_) if fuzzy => {}
+            Err(d) if fuzzy => {
+                first_error.get_or_insert(d);
+            }
             Err(d) => return Err(d),
         }
         Ok(())

@@ -441,11 +441,10 @@ impl Parser {
     fn keyword_primary(&mut self, name: &str, start: usize) -> Result<Option<Expr>, Diagnostic> {
         let next_is_paren = self.peek_at(1).kind == TokenKind::Punct(Punct::LParen);
         match name {
-            "true" | "false" => {
+            _ if name.eq_ignore_ascii_case("true") || name.eq_ignore_ascii_case("false") => {
                 self.bump();
-                return Ok(Some(
-                    self.mk(ExprKind::Literal(Literal::Bool(name == "true")), start),
-                ));
+                let v = name.eq_ignore_ascii_case("true");
+                return Ok(Some(self.mk(ExprKind::Literal(Literal::Bool(v)), start)));
             }
             "null" => {
                 self.bump();
