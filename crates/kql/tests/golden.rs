@@ -325,3 +325,16 @@ fn typed_extraction_bool_literals_and_re2_regexes() {
         ),
     ]);
 }
+
+#[test]
+fn range_of_each_type() {
+    check(&[
+        ("range x from 1 to 5 step 2", "[[1],[3],[5]]"),
+        (
+            "range t from datetime(2024-01-01) to datetime(2024-01-02) step 12h",
+            r#"[["2024-01-01T00:00:00Z"],["2024-01-01T12:00:00Z"],["2024-01-02T00:00:00Z"]]"#,
+        ),
+        ("range r from 0.5 to 1.5 step 0.5", "[[0.5],[1.0],[1.5]]"),
+        ("range x from 5 to 1 step 1 | count", "[[0]]"),
+    ]);
+}

@@ -71,6 +71,12 @@ impl Binder<'_> {
             OperatorKind::Print(items) => self.print(items, op.span),
             OperatorKind::Datatable { columns, values } => self.datatable(columns, values, op.span),
             OperatorKind::Union { params, tables } => self.union(None, params, tables, op.span),
+            OperatorKind::Range {
+                name,
+                from,
+                to,
+                step,
+            } => self.range(name, from, to, step, op.span),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,

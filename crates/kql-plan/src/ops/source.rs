@@ -90,3 +90,103 @@ fn one_row(span: Span) -> Result<Tab, Diagnostic> {
         .map_err(crate::df_err(span))?;
     Ok(Tab::from_plan(plan))
 }
+
+/// A constant's value as a number on its own scale (nanoseconds for datetimes/timespans).
+fn constant(t: &Typed) -> Option<f64> {
+    use datafusion::scalar::ScalarValue as S;
+    match &t.expr {
+        datafusion::logical_expr::Expr::Literal(v, _) => match v {
+            S::Int64(Some(x))
+            | S::TimestampNanosecond(Some(x), _)
+            | S::DurationNanosecond(Some(x)) => Some(*x as f64),
+            S::Int32(Some(x)) => Some(f64::from(*x)),
+            S::Float64(Some(x)) => Some(*x),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The most rows `range` may produce.
+const MAX_RANGE_ROWS: f64 = 100_000_000.0;
+
+impl Binder<'_> {
+    /// `range x from a to b step s`: rows a, a+s, ... up to b (inclusive), for numbers,
+    /// datetimes and timespans. The bounds must be constants.
+    pub(super) fn range(
+        &mut self,
+        name: &kql_syntax::ast::Name,
+        from: &Expr,
+        to: &Expr,
+        step: &Expr,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let (a, b, s) = (
+            self.scalar(from, None)?,
+            self.scalar(to, None)?,
+            self.scalar(step, None)?,
+        );
+        let ty = match (a.ty, s.ty) {
+            (KType::Datetime | KType::Timespan, KType::Timespan) => a.ty,
+            (x, y) if x.is_numeric() && y.is_numeric() => kql_functions::coerce::numeric_join(
+                x,
+                kql_functions::coerce::numeric_join(y, b.ty).unwrap_or(y),
+            )
+            .unwrap_or(KType::Real),
+            (x, y) => {
+                return Err(Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("range cannot step {x} by {y}"),
+                    step.span,
+                ));
+            }
+        };
+        let (Some(av), Some(bv), Some(sv)) = (constant(&a), constant(&b), constant(&s)) else {
+            return Err(Diagnostic::unsupported(
+                "range with bounds that are not constants",
+                span,
+            ));
+        };
+        let count = if sv == 0.0 || (bv - av) / sv < 0.0 {
+            0.0
+        } else {
+            ((bv - av) / sv).floor() + 1.0
+        };
+        if count > MAX_RANGE_ROWS {
+            return Err(Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("range would produce {count} rows; the limit is {MAX_RANGE_ROWS}"),
+                span,
+            ));
+        }
+        let indexes = datafusion::functions_nested::expr_fn::range(
+            datafusion::logical_expr::lit(0i64),
+            datafusion::logical_expr::lit(count as i64),
+            datafusion::logical_expr::lit(1i64),
+        );
+        let one = one_row(span)?;
+        let listed = one.project(
+            vec![(Typed::new(indexes, KType::Dynamic), "__i".to_string())],
+            span,
+        )?;
+        let unnested = listed.build(span, |b| b.unnest_column("__i"), vec![KType::Long])?;
+        let i = unnested.typed(0).expr;
+        let value = match ty {
+            KType::Datetime | KType::Timespan => {
+                let nanos = datafusion::logical_expr::lit(av as i64)
+                    + i * datafusion::logical_expr::lit(sv as i64);
+                cast(nanos, ty.arrow_type())
+            }
+            KType::Long | KType::Int => cast(
+                datafusion::logical_expr::lit(av as i64)
+                    + i * datafusion::logical_expr::lit(sv as i64),
+                ty.arrow_type(),
+            ),
+            _ => {
+                datafusion::logical_expr::lit(av)
+                    + cast(i, KType::Real.arrow_type()) * datafusion::logical_expr::lit(sv)
+            }
+        };
+        unnested.project(vec![(Typed::new(value, ty), name.name.clone())], span)
+    }
+}
