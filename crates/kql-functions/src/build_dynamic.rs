@@ -98,10 +98,17 @@ fn list_json_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             for i in 0..values.len() {
                 // Kusto's make_list and make_set skip nulls.
                 let v = json_value(&values, i, tag);
-                if v.is_null() || (distinct.value(r) && items.contains(&v)) {
-                    continue;
+                // make_set adds the elements of an array value, not the array.
+                let candidates = match v {
+                    Value::Array(elems) if distinct.value(r) => elems,
+                    other => vec![other],
+                };
+                for v in candidates {
+                    if v.is_null() || (distinct.value(r) && items.contains(&v)) {
+                        continue;
+                    }
+                    items.push(v);
                 }
-                items.push(v);
             }
         }
         let limit = usize::try_from(max.value(r)).unwrap_or(usize::MAX);

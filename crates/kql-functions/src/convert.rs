@@ -23,6 +23,7 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
         DYN_TOSTRING.clone(),
         TODATETIME.clone(),
         TOTIMESPAN.clone(),
+        TOGUID.clone(),
     ]
 }
 
@@ -111,6 +112,41 @@ pub static TOTIMESPAN: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
         },
     )
 });
+
+/// `toguid` of text: 32 hex digits with or without dashes, printed in the canonical
+/// lower-case form; anything else is null.
+pub static TOGUID: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    KqlUdf::new_udf("kql_toguid", DataType::Utf8, |args, rows| {
+        let input = strings(args, 0)?;
+        let mut out = StringBuilder::with_capacity(rows, rows * 36);
+        for r in 0..rows {
+            out.append_option(input.get(r).and_then(canonical_guid));
+        }
+        Ok(Arc::new(out.finish()))
+    })
+});
+
+/// `0123456789abcdef0123456789abcdef` or the dashed form → `01234567-89ab-cdef-0123-456789abcdef`.
+pub fn canonical_guid(s: &str) -> Option<String> {
+    let t = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let hex: String = t.chars().filter(|c| *c != '-').collect();
+    let dashes_ok = !t.contains('-')
+        || [8, 13, 18, 23]
+            .iter()
+            .all(|i| t.as_bytes().get(*i) == Some(&b'-'));
+    if hex.len() != 32 || !dashes_ok || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let h = hex.to_lowercase();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
+}
 
 #[cfg(test)]
 mod tests {

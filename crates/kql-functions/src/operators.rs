@@ -115,6 +115,17 @@ fn arithmetic(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
             ));
         }
         (a, _, b) => match numeric_join(a, b) {
+            Some(t) if op == BinaryOp::Mod => {
+                // Kusto's modulo is never negative: -14 % 12 == 10, 14 % -12 == 2.
+                let (x, y) = (cast_to(l, t).expr, cast_to(r, t).expr);
+                let m = datafusion::functions::expr_fn::abs(y.clone());
+                let e = binary_expr(
+                    binary_expr(x, Operator::Modulo, y) + m.clone(),
+                    Operator::Modulo,
+                    m,
+                );
+                return Ok(Typed::new(e, t));
+            }
             Some(t) => {
                 let e = binary_expr(cast_to(l, t).expr, df_op(op), cast_to(r, t).expr);
                 return Ok(Typed::new(e, t));
@@ -177,7 +188,34 @@ fn compare(op: BinaryOp, l: Typed, r: Typed) -> Result<Typed, String> {
             }
         },
     };
-    Ok(Typed::new(binary_expr(le, df_op(op), re), Bool))
+    Ok(Typed::new(null_aware(op, le, re), Bool))
+}
+
+/// Kusto compares with null differently from SQL: `5 == null` is false and `5 != null` true;
+/// only `null == null` (and any ordering with a null) is null.
+fn null_aware(op: BinaryOp, l: Expr, r: Expr) -> Expr {
+    let plain = binary_expr(l.clone(), df_op(op), r.clone());
+    let one_null_gives = match op {
+        BinaryOp::Eq => false,
+        BinaryOp::NotEq => true,
+        _ => return plain,
+    };
+    let non_null_literal = |e: &Expr| matches!(e, Expr::Literal(v, _) if !v.is_null());
+    if non_null_literal(&l) || non_null_literal(&r) {
+        return datafusion::functions::expr_fn::coalesce(vec![
+            plain,
+            datafusion::logical_expr::lit(one_null_gives),
+        ]);
+    }
+    let both_null = l.clone().is_null().and(r.clone().is_null());
+    let one_null = l.is_null().or(r.is_null());
+    datafusion::logical_expr::when(
+        both_null,
+        datafusion::logical_expr::lit(datafusion::scalar::ScalarValue::Boolean(None)),
+    )
+    .when(one_null, datafusion::logical_expr::lit(one_null_gives))
+    .otherwise(plain.clone())
+    .unwrap_or(plain)
 }
 
 fn string_op(op: StrOp, l: Typed, r: Typed) -> Result<Typed, String> {
@@ -200,25 +238,50 @@ pub fn bind_has_list(op: StrOp, l: Typed, items: Vec<Typed>) -> Result<Typed, St
         negated: false,
         case_sensitive: false,
     };
-    let mut parts = items
-        .into_iter()
-        .map(|i| string_op(term, l.clone(), i).map(|t| t.expr));
-    let Some(first) = parts.next().transpose()? else {
-        return Ok(Typed::bool(op.kind == StrOpKind::HasAll));
+    let all = op.kind == StrOpKind::HasAll;
+    // Constant terms: one call over the whole list.
+    let constants: Option<Vec<String>> = items
+        .iter()
+        .map(|i| i.as_str_literal().map(str::to_string))
+        .collect();
+    let acc = match constants {
+        Some(terms) => {
+            let list = serde_json::Value::from(terms).to_string();
+            crate::text::HAS_LIST.call(vec![
+                to_text(&l),
+                datafusion::logical_expr::lit(list),
+                datafusion::logical_expr::lit(all),
+            ])
+        }
+        None => {
+            let parts = items
+                .into_iter()
+                .map(|i| string_op(term, l.clone(), i).map(|t| t.expr))
+                .collect::<Result<Vec<Expr>, String>>()?;
+            balanced(parts, all).unwrap_or_else(|| datafusion::logical_expr::lit(all))
+        }
     };
-    let mut acc: Expr = first;
-    for p in parts {
-        let p = p?;
-        acc = if op.kind == StrOpKind::HasAll {
-            acc.and(p)
-        } else {
-            acc.or(p)
-        };
-    }
     Ok(Typed::new(
         if op.negated { not(acc) } else { acc },
         KType::Bool,
     ))
+}
+
+/// Combines predicates with `and`/`or` as a balanced tree, so that long lists stay shallow.
+pub fn balanced(mut parts: Vec<Expr>, all: bool) -> Option<Expr> {
+    while parts.len() > 1 {
+        let mut next = Vec::with_capacity(parts.len().div_ceil(2));
+        let mut it = parts.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) if all => a.and(b),
+                Some(b) => a.or(b),
+                None => a,
+            });
+        }
+        parts = next;
+    }
+    parts.pop()
 }
 
 /// `x in (a, b)`, `!in`, `in~` over scalar values.

@@ -2,7 +2,7 @@
 //! `toguid`. Bad input gives null, never an error.
 
 use crate::coerce::{cast_to, to_text};
-use crate::convert::{TODATETIME, TOTIMESPAN};
+use crate::convert::{TODATETIME, TOGUID, TOTIMESPAN};
 use crate::table::{FunctionKind::Scalar, FunctionSpec};
 use crate::typed::Typed;
 use datafusion::functions::expr_fn::btrim;
@@ -75,6 +75,7 @@ fn via_text(args: Vec<Typed>, to: KType) -> Result<Typed, String> {
     Ok(match to {
         KType::Datetime => Typed::new(TODATETIME.call(vec![text]), to),
         KType::Timespan => Typed::new(TOTIMESPAN.call(vec![text]), to),
+        KType::Guid => Typed::new(TOGUID.call(vec![text]), to),
         _ => Typed::new(text, to),
     })
 }

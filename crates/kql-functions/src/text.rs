@@ -43,6 +43,10 @@ predicate_udfs! {
     ENDSWITH_CS, "kql_endswith_cs", |h, n| h.ends_with(n);
 }
 
+/// `kql_has_list(text, '["a","b"]', all)`: `has_any` (all = false) or `has_all` over a
+/// constant list of terms, in one pass per row.
+pub static HAS_LIST: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_has_list", DataType::Boolean, has_list_body));
 pub static EXTRACT: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| KqlUdf::new_udf("kql_extract", DataType::Utf8, extract_body));
 pub static MATCHES_REGEX: LazyLock<Arc<ScalarUDF>> =
@@ -51,6 +55,7 @@ pub static MATCHES_REGEX: LazyLock<Arc<ScalarUDF>> =
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
     let mut v = predicate_list();
     v.push(EXTRACT.clone());
+    v.push(HAS_LIST.clone());
     v.push(MATCHES_REGEX.clone());
     v
 }
@@ -203,6 +208,34 @@ impl RegexCache {
             None => unreachable!("set just above"),
         }
     }
+}
+
+fn has_list_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let hay = strings(args, 0)?;
+    let lists = strings(args, 1)?;
+    let all = args[2].as_any().downcast_ref::<BooleanArray>();
+    let mut terms: Option<(String, Vec<String>)> = None;
+    let mut out = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let list = lists.get(r).unwrap_or("[]");
+        if terms.as_ref().is_none_or(|(l, _)| l != list) {
+            let parsed: Vec<String> = serde_json::from_str(list).unwrap_or_default();
+            terms = Some((list.to_string(), parsed));
+        }
+        let words = terms
+            .as_ref()
+            .map(|(_, t)| t.as_slice())
+            .unwrap_or_default();
+        let h = hay.get(r).unwrap_or("");
+        let want_all = all.is_some_and(|a| a.value(r));
+        let hit = |t: &String| has_term(h, t, Edge::Both, false);
+        out.push(Some(if want_all {
+            words.iter().all(hit)
+        } else {
+            words.iter().any(hit)
+        }));
+    }
+    Ok(Arc::new(BooleanArray::from(out)))
 }
 
 /// `kql_extract(regex, group, text)`: the group's text, or "" when there is no match.

@@ -131,6 +131,11 @@ impl<'c> Binder<'c> {
 
     /// Binds any expression; `row` is the table whose columns are in scope.
     pub(crate) fn value(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Value, Diagnostic> {
+        // Grow the stack on the heap for deep expressions rather than overflow it.
+        stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || self.value_inner(e, row))
+    }
+
+    fn value_inner(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Value, Diagnostic> {
         match &e.kind {
             ExprKind::Pipe { input, op } => {
                 let tab = self.tabular(input)?;

@@ -18,6 +18,10 @@ use serde_json::Value as Json;
 impl Binder<'_> {
     /// Binds an expression that must be scalar; `row` holds the columns in scope.
     pub(crate) fn scalar(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Typed, Diagnostic> {
+        stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || self.scalar_inner(e, row))
+    }
+
+    fn scalar_inner(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Typed, Diagnostic> {
         let type_err = |msg: String| Diagnostic::error(codes::TYPE_MISMATCH, msg, e.span);
         match &e.kind {
             ExprKind::Literal(l) => bind_literal(l, e.span),

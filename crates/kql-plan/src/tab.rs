@@ -10,6 +10,8 @@ use kql_types::KType;
 pub struct Tab {
     pub plan: LogicalPlan,
     pub types: Vec<KType>,
+    /// The name `as` gave this table (what `union withsource` reports).
+    pub label: Option<String>,
 }
 
 impl Tab {
@@ -21,7 +23,20 @@ impl Tab {
             .iter()
             .map(|f| KType::of_field(f))
             .collect();
-        Tab { plan, types }
+        Tab {
+            plan,
+            types,
+            label: None,
+        }
+    }
+
+    /// A table from a plan and the Kusto types of its columns.
+    pub fn new(plan: LogicalPlan, types: Vec<KType>) -> Tab {
+        Tab {
+            plan,
+            types,
+            label: None,
+        }
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -70,7 +85,11 @@ impl Tab {
             .project(exprs)
             .and_then(|b| b.build())
             .map_err(crate::df_err(span))?;
-        Ok(Tab { plan, types })
+        Ok(Tab {
+            plan,
+            types,
+            label: None,
+        })
     }
 
     /// Every column as (typed reference, name).
@@ -91,6 +110,10 @@ impl Tab {
         let plan = f(LogicalPlanBuilder::from(self.plan))
             .and_then(|b| b.build())
             .map_err(crate::df_err(span))?;
-        Ok(Tab { plan, types })
+        Ok(Tab {
+            plan,
+            types,
+            label: None,
+        })
     }
 }

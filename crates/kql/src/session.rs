@@ -260,7 +260,7 @@ impl Session {
                     )
                     .and_then(|b| b.build())
                     .map_err(runtime(span))?;
-                    binder.define_table(&name, Tab { plan, types });
+                    binder.define_table(&name, Tab::new(plan, types));
                 }
                 Outcome::Query(tab) => {
                     let columns = tab.names().into_iter().zip(tab.types.clone()).collect();

@@ -338,3 +338,33 @@ fn range_of_each_type() {
         ("range x from 5 to 1 step 1 | count", "[[0]]"),
     ]);
 }
+
+#[test]
+fn null_comparisons_and_modulo_follow_kusto() {
+    check(&[
+        (
+            "datatable(v:int)[5, int(null)] | extend a = v > 3, b = v == int(null), c = v != int(null), d = v != 5, e = v == 5",
+            "[[5,true,false,true,false,true],[null,null,null,null,true,false]]",
+        ),
+        (
+            "datatable(v:int)[5, int(null)] | where v != 5 | count",
+            "[[1]]",
+        ),
+        (
+            "print 14 % 12, -14 % 12, 14 % -12, -14 % -12",
+            "[[2,10,2,10]]",
+        ),
+        (
+            r#"print toguid("0123456789ABCDEF0123456789abcdef"), toguid("nope")"#,
+            r#"[["01234567-89ab-cdef-0123-456789abcdef",null]]"#,
+        ),
+        (
+            r#"datatable(a:dynamic)[dynamic([1,2]), dynamic([2,3])] | summarize make_set(a)"#,
+            "[[[1,2,3]]]",
+        ),
+        (
+            r#"range x from 1 to 2 step 1 | as T1 | union withsource=S (print x = 3 | as T2) | order by x asc | project S"#,
+            r#"[["T1"],["T1"],["T2"]]"#,
+        ),
+    ]);
+}

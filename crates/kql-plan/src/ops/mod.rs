@@ -57,7 +57,14 @@ impl Binder<'_> {
                 pattern,
                 where_,
             } => self.parse(input, params, source, pattern, *where_, span),
-            OperatorKind::As(_) | OperatorKind::Render => Ok(input),
+            OperatorKind::As(name) => {
+                let mut named = input;
+                named.label = Some(name.name.clone());
+                self.scope
+                    .define(&name.name, crate::scope::Binding::Tabular(named.clone()));
+                Ok(named)
+            }
+            OperatorKind::Render => Ok(input),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,

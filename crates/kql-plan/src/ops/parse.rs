@@ -62,6 +62,8 @@ impl Binder<'_> {
         kql_functions::text::compile_regex(&regex)
             .map_err(|e| Diagnostic::error(codes::BAD_LITERAL, e.to_string(), span))?;
         let mut cols = input.all_columns();
+        // parse-where keeps only rows whose typed values all converted.
+        let mut converted = Vec::new();
         for (name, ty, group) in columns {
             let raw = Typed::new(
                 EXTRACT.call(vec![
@@ -72,13 +74,19 @@ impl Binder<'_> {
                 KType::String,
             );
             let value = super::convert_to(raw, ty, span)?;
+            if ty != KType::String {
+                converted.push(value.expr.clone().is_not_null());
+            }
             match cols.iter().position(|(_, n)| *n == name) {
                 Some(i) => cols[i].0 = value,
                 None => cols.push((value, name)),
             }
         }
         let tab = if where_ {
-            let matches = MATCHES_REGEX.call(vec![text.expr.clone(), lit(regex.clone())]);
+            let matches = converted.into_iter().fold(
+                MATCHES_REGEX.call(vec![text.expr.clone(), lit(regex.clone())]),
+                |a, c| a.and(c),
+            );
             let types = input.types.clone();
             input.build(span, |b| b.filter(matches), types)?
         } else {

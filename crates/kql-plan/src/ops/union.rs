@@ -38,7 +38,10 @@ impl Binder<'_> {
         }
         let mut inputs: Vec<(String, Tab)> = Vec::new();
         if let Some(t) = piped {
-            inputs.push(("union_arg0".to_string(), t));
+            inputs.push((
+                t.label.clone().unwrap_or_else(|| "union_arg0".to_string()),
+                t,
+            ));
         }
         let mut first_error = None;
         for t in tables {
@@ -116,7 +119,7 @@ impl Binder<'_> {
             builder = builder.union(p.plan).map_err(crate::df_err(span))?;
         }
         let plan = builder.build().map_err(crate::df_err(span))?;
-        Ok(Tab { plan, types })
+        Ok(Tab::new(plan, types))
     }
 
     /// One `union` argument: a name (with `*` wildcards over the catalog) or an expression.
@@ -152,6 +155,11 @@ impl Binder<'_> {
         }
         let label = match &e.kind {
             ExprKind::Name(n) => n.name.clone(),
+            // `(... | as Name)` names its table.
+            ExprKind::Pipe { op, .. } => match &op.kind {
+                kql_syntax::ast::OperatorKind::As(n) => n.name.clone(),
+                _ => format!("union_arg{}", out.len()),
+            },
             _ => format!("union_arg{}", out.len()),
         };
         match self.tabular(e) {

@@ -30,6 +30,10 @@ impl Parser {
 
     /// An expression that may continue with `| operator ...`.
     pub(crate) fn pipe_expr(&mut self) -> Result<Expr, Diagnostic> {
+        self.deeper(Self::pipe_expr_inner)
+    }
+
+    fn pipe_expr_inner(&mut self) -> Result<Expr, Diagnostic> {
         self.enter()?;
         let start = self.peek().span.start;
         let mut e = if self.at_punct(Punct::Pipe) {
@@ -54,10 +58,12 @@ impl Parser {
 
     /// A scalar-level expression (no pipes).
     pub(crate) fn expr(&mut self) -> Result<Expr, Diagnostic> {
-        self.enter()?;
-        let r = self.or_expr();
-        self.leave();
-        r
+        self.deeper(|p| {
+            p.enter()?;
+            let r = p.or_expr();
+            p.leave();
+            r
+        })
     }
 
     fn or_expr(&mut self) -> Result<Expr, Diagnostic> {
@@ -275,7 +281,7 @@ impl Parser {
         };
         self.bump();
         self.enter()?;
-        let operand = self.unary_expr()?;
+        let operand = self.deeper(Self::unary_expr)?;
         self.leave();
         // Fold the sign into numeric literals so that `-1` is a literal.
         let kind = match (op, operand.kind) {

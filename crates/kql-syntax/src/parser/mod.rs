@@ -13,6 +13,11 @@ use crate::token::{Punct, Token, TokenKind};
 /// Nesting depth beyond which the parser gives a diagnostic instead of recursing further.
 const MAX_DEPTH: usize = 128;
 
+/// When less stack than this remains, recursion continues on a new stack segment...
+const STACK_RED_ZONE: usize = 128 * 1024;
+/// ...of this size.
+const STACK_GROWTH: usize = 2 * 1024 * 1024;
+
 /// Parses a whole query text: statements separated by `;`.
 pub fn parse(src: &str) -> Result<Script, Diagnostic> {
     let tokens = tokenize(src)?;
@@ -184,6 +189,12 @@ impl Parser {
             n.span = n.span.to(part.span);
         }
         Ok(n)
+    }
+
+    /// Runs `f` with enough stack for one more level of recursion, growing the stack on the
+    /// heap when the current one runs low: deep input never overflows a thread's stack.
+    fn deeper<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || f(self))
     }
 
     fn enter(&mut self) -> Result<(), Diagnostic> {

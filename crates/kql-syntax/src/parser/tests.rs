@@ -209,10 +209,16 @@ fn errors_point_at_the_problem() {
 }
 
 #[test]
-fn deep_nesting_is_a_diagnostic() {
-    let src = format!("print {}1{}", "(".repeat(100_000), ")".repeat(100_000));
-    let err = parse(&src).unwrap_err();
-    assert!(err.message.contains("nests deeper"), "{}", err.message);
+fn deep_nesting_is_a_diagnostic_even_on_a_small_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let src = format!("print {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+            parse(&src).unwrap_err().message
+        })
+        .unwrap();
+    let message = worker.join().expect("no stack overflow");
+    assert!(message.contains("nests deeper"), "{message}");
 }
 
 #[test]
