@@ -117,7 +117,7 @@ pub static AGGREGATES: &[FunctionSpec] = &[
     ),
     aggregate!(
         "arg_max",
-        [],
+        ["argmax"],
         2,
         usize::MAX,
         "max",
@@ -126,7 +126,7 @@ pub static AGGREGATES: &[FunctionSpec] = &[
     ),
     aggregate!(
         "arg_min",
-        [],
+        ["argmin"],
         2,
         usize::MAX,
         "min",
@@ -177,6 +177,42 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         "percentile",
         Some(percentile),
         "An estimate of the given percentile of the values."
+    ),
+    aggregate!(
+        "minif",
+        [],
+        2,
+        2,
+        "minif",
+        Some(|a| conditional(a, min)),
+        "The smallest value where the predicate is true."
+    ),
+    aggregate!(
+        "maxif",
+        [],
+        2,
+        2,
+        "maxif",
+        Some(|a| conditional(a, max)),
+        "The largest value where the predicate is true."
+    ),
+    aggregate!(
+        "avgif",
+        [],
+        2,
+        2,
+        "avgif",
+        Some(|a| conditional(a, avg)),
+        "The mean of the values where the predicate is true."
+    ),
+    aggregate!(
+        "take_anyif",
+        ["anyif"],
+        2,
+        2,
+        "take_anyif",
+        Some(|a| conditional(a, take_any)),
+        "A value of a row where the predicate is true."
     ),
 ];
 
@@ -341,4 +377,17 @@ fn percentile(args: Vec<Typed>) -> Result<Typed, String> {
     let fraction = cast_to(p, KType::Real).expr / lit(100.0);
     let e = a::approx_percentile_cont(v.expr.sort(true, false), fraction, None);
     Ok(Typed::new(e, ty))
+}
+
+/// An `*if` aggregate: the plain aggregate over the values where the predicate holds.
+fn conditional(
+    args: Vec<Typed>,
+    plain: fn(Vec<Typed>) -> Result<Typed, String>,
+) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(v), Some(p)) = (it.next(), it.next()) else {
+        return Err("expected a value and a predicate".into());
+    };
+    let ty = v.ty;
+    plain(vec![Typed::new(only_if(v, p, "if")?, ty)])
 }

@@ -6,6 +6,7 @@
 //! never matches on function names itself.
 
 mod aggregates;
+pub mod arrays;
 pub mod build_dynamic;
 pub mod calendar;
 pub mod coerce;
@@ -15,6 +16,7 @@ pub mod net;
 pub mod operators;
 mod scalars;
 pub mod scalars_convert;
+mod scalars_dynamic;
 mod scalars_net;
 mod scalars_text;
 mod scalars_time;
@@ -24,6 +26,7 @@ pub mod text_extra;
 mod typed;
 pub mod udf;
 mod values;
+pub mod xml;
 
 pub use table::{Aggregate, CallCtx, FunctionKind, FunctionSpec, lookup};
 pub use typed::Typed;
@@ -41,5 +44,9 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(net::udfs());
     v.extend(calendar::udfs());
     v.extend(text_extra::udfs());
+    v.extend(text_extra::more_udfs());
+    v.extend(text_extra::string_udfs());
+    v.extend(arrays::udfs());
+    v.push(xml::PARSE_XML.clone());
     v
 }

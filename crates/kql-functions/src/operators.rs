@@ -148,6 +148,10 @@ fn undynamic(v: Typed, other: KType) -> Typed {
     }
     match other {
         KType::String | KType::Guid => Typed::new(to_text(&v), KType::String),
+        KType::Bool => Typed::new(
+            datafusion::logical_expr::try_cast(to_text(&v), KType::Bool.arrow_type()),
+            KType::Bool,
+        ),
         t if t.is_numeric() => {
             let text = Typed::new(to_text(&v), KType::String);
             Typed::new(

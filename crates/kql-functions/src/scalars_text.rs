@@ -75,9 +75,9 @@ pub static TEXT: &[FunctionSpec] = &[
         "indexof",
         [],
         2,
-        2,
+        5,
         indexof,
-        "The 0-based position of a substring, or -1."
+        "The 0-based position of a substring (from an optional start), or -1."
     ),
     s!(
         "array_length",
@@ -245,10 +245,27 @@ fn strcat_delim(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
 }
 
 fn indexof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    if args.len() > 3 {
+        return Err("indexof() with a length or an occurrence is not supported yet".into());
+    }
     let mut it = args.into_iter();
     let (Some(text), Some(sub)) = (it.next(), it.next()) else {
         return Err("indexof() takes a text and a substring".into());
     };
+    if let Some(start) = it.next() {
+        // Search from `start`: the position in the rest, shifted back.
+        let start = cast_to(start, KType::Long).expr;
+        let rest = datafusion::functions::unicode::substr()
+            .call(vec![to_text(&text), start.clone() + lit(1i64)]);
+        let pos = datafusion::logical_expr::cast(
+            f::strpos(rest, to_text(&sub)),
+            KType::Long.arrow_type(),
+        );
+        let e = datafusion::logical_expr::when(pos.clone().eq(lit(0i64)), lit(-1i64))
+            .otherwise(pos - lit(1i64) + start)
+            .map_err(|e| e.to_string())?;
+        return Ok(Typed::new(e, KType::Long));
+    }
     let pos = datafusion::logical_expr::cast(
         f::strpos(to_text(&text), to_text(&sub)),
         KType::Long.arrow_type(),
@@ -411,4 +428,130 @@ fn unary_text(
 ) -> Result<Typed, String> {
     let v = args.into_iter().next().ok_or("missing argument")?;
     Ok(Typed::new(udf.call(vec![to_text(&v)]), KType::String))
+}
+
+/// More string functions: `strcat_array`, `string_size`, `reverse`, `translate`,
+/// `indexof` with a start, `dynamic_to_json`, and logarithms.
+pub static MORE_TEXT: &[FunctionSpec] = &[
+    s!(
+        "strcat_array",
+        ["array_strcat"],
+        2,
+        2,
+        strcat_array,
+        "The array's elements as text, joined by a delimiter."
+    ),
+    s!(
+        "string_size",
+        [],
+        1,
+        1,
+        string_size,
+        "The number of bytes of the text's UTF-8."
+    ),
+    s!(
+        "reverse",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::REVERSE),
+        "The text with its characters in reverse order."
+    ),
+    s!(
+        "translate",
+        [],
+        3,
+        3,
+        translate,
+        "Replaces each character of the first list with the one at the same place in the second."
+    ),
+    s!(
+        "dynamic_to_json",
+        [],
+        1,
+        1,
+        |_, a| Ok(Typed::new(
+            to_text(&crate::coerce::to_dynamic(one_arg(a)?)),
+            KType::String
+        )),
+        "The JSON text of a dynamic value."
+    ),
+    s!(
+        "log",
+        [],
+        1,
+        1,
+        |_, a| real_fn(a, f::ln),
+        "The natural logarithm."
+    ),
+    s!(
+        "log2",
+        [],
+        1,
+        1,
+        |_, a| real_fn(a, f::log2),
+        "The base-2 logarithm."
+    ),
+    s!(
+        "log10",
+        [],
+        1,
+        1,
+        |_, a| real_fn(a, f::log10),
+        "The base-10 logarithm."
+    ),
+    s!(
+        "exp",
+        [],
+        1,
+        1,
+        |_, a| real_fn(a, f::exp),
+        "e to the power of the value."
+    ),
+    s!(
+        "sqrt",
+        [],
+        1,
+        1,
+        |_, a| real_fn(a, f::sqrt),
+        "The square root."
+    ),
+];
+
+fn one_arg(args: Vec<Typed>) -> Result<Typed, String> {
+    args.into_iter()
+        .next()
+        .ok_or_else(|| "missing argument".to_string())
+}
+
+fn real_fn(args: Vec<Typed>, func: fn(Expr) -> Expr) -> Result<Typed, String> {
+    let v = one_arg(args)?;
+    if !v.ty.is_numeric() {
+        return Err(format!("expected a number, got {}", v.ty));
+    }
+    Ok(Typed::new(func(cast_to(v, KType::Real).expr), KType::Real))
+}
+
+fn strcat_array(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(arr), Some(delim)) = (it.next(), it.next()) else {
+        return Err("strcat_array() takes an array and a delimiter".into());
+    };
+    let e = crate::text_extra::STRCAT_ARRAY
+        .call(vec![crate::coerce::to_dynamic(arr).expr, to_text(&delim)]);
+    Ok(Typed::new(e, KType::String))
+}
+
+fn string_size(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = one_arg(args)?;
+    let e = datafusion::logical_expr::cast(f::octet_length(to_text(&v)), KType::Long.arrow_type());
+    Ok(Typed::new(e, KType::Long))
+}
+
+fn translate(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [from, to, text] = args3(args)?;
+    Ok(Typed::new(
+        f::translate(to_text(&text), to_text(&from), to_text(&to)),
+        KType::String,
+    ))
 }

@@ -106,6 +106,47 @@ pub static TIME: &[FunctionSpec] = &[
         |_, _| Ok(Typed::null(KType::Datetime)),
         "When the row was ingested: unknown for local files (null)."
     ),
+    f!(
+        "hourofday",
+        [],
+        1,
+        1,
+        |_, a| part(a, "hour"),
+        "The hour of the day (0-23)."
+    ),
+    f!(
+        "dayofmonth",
+        [],
+        1,
+        1,
+        |_, a| part(a, "day"),
+        "The day of the month (1-31)."
+    ),
+    f!(
+        "dayofyear",
+        [],
+        1,
+        1,
+        |_, a| part(a, "dayofyear"),
+        "The day of the year (1-366)."
+    ),
+    f!(
+        "getmonth",
+        ["monthofyear"],
+        1,
+        1,
+        |_, a| part(a, "month"),
+        "The month (1-12)."
+    ),
+    f!("getyear", [], 1, 1, |_, a| part(a, "year"), "The year."),
+    f!(
+        "weekofyear",
+        ["week_of_year"],
+        1,
+        1,
+        |_, a| part(a, "week"),
+        "The ISO 8601 week number."
+    ),
 ];
 
 /// Floors integer `x` to a multiple of `size`, rounding toward negative infinity.
@@ -249,4 +290,11 @@ fn datetime_add(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         need_datetime(d, "datetime_add")?.expr,
     ]);
     Ok(Typed::new(e, KType::Datetime))
+}
+
+/// `datetime_part(name, d)` for the shortcut functions (`hourofday`, `getyear`, ...).
+fn part(args: Vec<Typed>, name: &str) -> Result<Typed, String> {
+    let d = args.into_iter().next().ok_or("missing argument")?;
+    let e = DATETIME_PART.call(vec![lit(name), need_datetime(d, name)?.expr]);
+    Ok(Typed::new(e, KType::Long))
 }

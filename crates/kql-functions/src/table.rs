@@ -84,7 +84,9 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .iter()
         .chain(crate::scalars_convert::CONVERSIONS)
         .chain(crate::scalars_text::TEXT)
+        .chain(crate::scalars_text::MORE_TEXT)
         .chain(crate::scalars_net::NET)
+        .chain(crate::scalars_dynamic::DYNAMIC)
         .chain(crate::scalars_time::TIME)
         .chain(crate::aggregates::AGGREGATES)
 }

@@ -11,7 +11,7 @@ use regex::{Regex, RegexBuilder};
 use std::sync::{Arc, LazyLock};
 
 /// Regex programs from queries are compiled with this size limit (bytes).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
 
 macro_rules! predicate_udfs {
     ($( $static:ident, $name:literal, $pred:expr );* $(;)?) => {
@@ -178,11 +178,36 @@ pub fn re2_to_rust(pattern: &str) -> String {
                 in_class = false;
                 out.push(']');
             }
+            // RE2 reads a brace that does not start a repetition `{n}`, `{n,}`, `{n,m}` as text.
+            '{' if !in_class => {
+                let rest: String = chars.clone().collect();
+                match repetition_len(&rest) {
+                    Some(n) => {
+                        out.push('{');
+                        for _ in 0..n {
+                            if let Some(c) = chars.next() {
+                                out.push(c);
+                            }
+                        }
+                    }
+                    None => out.push_str("\\{"),
+                }
+            }
+            '}' if !in_class => out.push_str("\\}"),
             other => out.push(other),
         }
         class_start = false;
     }
     out
+}
+
+/// The length of `n}`, `n,}` or `n,m}` at the start of `s` (after a `{`), if it is one.
+fn repetition_len(s: &str) -> Option<usize> {
+    let close = s.find('}')?;
+    let body = &s[..close];
+    let (lo, hi) = body.split_once(',').unwrap_or((body, "0"));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    (digits(lo) && (hi.is_empty() || digits(hi))).then_some(close + 1)
 }
 
 /// Compiles a regex from a query (RE2 syntax), with a size limit.
@@ -325,6 +350,9 @@ mod tests {
         assert_eq!(re2_to_rust("[]a]"), "[\\]a]");
         assert_eq!(re2_to_rust("a\\0b\\Z"), "a\\x00b\\z");
         assert_eq!(re2_to_rust("[[:alpha:]]"), "[[:alpha:]]");
+        assert_eq!(re2_to_rust("a{2,3}b{,}c{x}"), "a{2,3}b\\{,\\}c\\{x\\}");
+        assert!(compile_regex("\"Details\":\"{(.*?):").is_ok());
+        assert!(compile_regex("\\<\\w{ 38,42} \\@").is_ok());
         assert!(compile_regex("(\\$|%24)([^jJ]*[jJ])([[])").is_ok());
         assert!(compile_regex("x[[]y").unwrap().is_match("x[y"));
     }

@@ -243,3 +243,112 @@ mod tests {
         assert_eq!(json_path(&v, "$.nope"), None);
     }
 }
+
+udf!(
+    URL_DECODE,
+    "kql_url_decode",
+    DataType::Utf8,
+    url_decode_body
+);
+udf!(
+    URL_ENCODE,
+    "kql_url_encode",
+    DataType::Utf8,
+    url_encode_body
+);
+udf!(
+    BASE64_TO_ARRAY,
+    "kql_base64_to_array",
+    DataType::Utf8,
+    base64_to_array_body
+);
+
+/// The UDFs defined after the first list.
+pub fn more_udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        URL_DECODE.clone(),
+        URL_ENCODE.clone(),
+        BASE64_TO_ARRAY.clone(),
+    ]
+}
+
+fn url_decode_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let s = input.get(r).unwrap_or("");
+        out.append_value(percent_encoding::percent_decode_str(s).decode_utf8_lossy());
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn url_encode_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let s = input.get(r).unwrap_or("");
+        out.append_value(
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        );
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// Base64 to a dynamic array of byte values; invalid input gives null.
+fn base64_to_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let bytes = input.get(r).and_then(|s| STANDARD.decode(s.trim()).ok());
+        out.append_option(
+            bytes.map(|b| {
+                Value::from(b.into_iter().map(Value::from).collect::<Vec<_>>()).to_string()
+            }),
+        );
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+udf!(REVERSE, "kql_reverse", DataType::Utf8, reverse_body);
+udf!(
+    STRCAT_ARRAY,
+    "kql_strcat_array",
+    DataType::Utf8,
+    strcat_array_body
+);
+
+/// Still more UDFs of this module.
+pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![REVERSE.clone(), STRCAT_ARRAY.clone()]
+}
+
+fn reverse_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let input = strings(args, 0)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        out.append_value(input.get(r).unwrap_or("").chars().rev().collect::<String>());
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `kql_strcat_array(json_array, delimiter)`: the elements' text joined.
+fn strcat_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (arrays, delims) = (strings(args, 0)?, strings(args, 1)?);
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for r in 0..rows {
+        let parts: Vec<String> = match arrays.get(r).map(crate::dynamic::parse_stored) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.append_value(parts.join(delims.get(r).unwrap_or("")));
+    }
+    Ok(Arc::new(out.finish()))
+}

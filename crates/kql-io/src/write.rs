@@ -67,6 +67,15 @@ pub fn cell_text(a: &ArrayRef, row: usize, ty: KType) -> String {
         KType::Real => format_real(a.as_primitive::<Float64Type>().value(row)),
         KType::Datetime => format_datetime(a.as_primitive::<TimestampNanosecondType>().value(row)),
         KType::Timespan => format_timespan(a.as_primitive::<DurationNanosecondType>().value(row)),
+        KType::Decimal => {
+            let text =
+                datafusion::arrow::util::display::array_value_to_string(a, row).unwrap_or_default();
+            if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                text
+            }
+        }
         _ => datafusion::arrow::util::display::array_value_to_string(a, row).unwrap_or_default(),
     }
 }

@@ -31,7 +31,8 @@ pub fn bind_literal(l: &Literal, span: Span) -> Result<Typed, Diagnostic> {
         }
         Literal::String(s) => Typed::string(s.clone()),
         Literal::Datetime(text) => {
-            let v = parse_datetime(text).ok_or_else(|| bad("datetime", text))?;
+            let unquoted = text.trim().trim_matches(|c| c == '"' || c == '\'');
+            let v = parse_datetime(unquoted).ok_or_else(|| bad("datetime", text))?;
             Typed::new(datetime_lit(v), KType::Datetime)
         }
         Literal::Timespan(v) => Typed::new(timespan_lit(*v), KType::Timespan),

@@ -24,6 +24,13 @@ impl Binder<'_> {
     fn scalar_inner(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Typed, Diagnostic> {
         let type_err = |msg: String| Diagnostic::error(codes::TYPE_MISMATCH, msg, e.span);
         match &e.kind {
+            // `datetime(now)` is now().
+            ExprKind::Literal(kql_syntax::ast::Literal::Datetime(t)) if t.trim() == "now" => {
+                Ok(Typed::new(
+                    kql_functions::coerce::datetime_lit(self.ctx.now),
+                    KType::Datetime,
+                ))
+            }
             ExprKind::Literal(l) => bind_literal(l, e.span),
             ExprKind::Dynamic(v) => Ok(match dynamic_json(v, e.span)? {
                 Some(json) => Typed::new(lit(json), KType::Dynamic),

@@ -115,8 +115,10 @@ fn valid_corpus_queries_run() {
     }
     let doc = std::fs::read_to_string(&doc_path).unwrap_or_default();
     let recorded = recorded_share(&doc).unwrap_or(0.0);
+    // Compared at the precision the document records.
+    let rounded: f64 = format!("{share:.1}").parse().unwrap_or(share);
     assert!(
-        share + 1e-9 >= recorded,
+        rounded >= recorded,
         "corpus coverage dropped from {recorded:.1}% to {share:.1}%; missing features: {missing:?}"
     );
 }

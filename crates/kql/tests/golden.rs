@@ -368,3 +368,39 @@ fn null_comparisons_and_modulo_follow_kusto() {
         ),
     ]);
 }
+
+#[test]
+fn dynamic_array_and_bag_functions() {
+    check(&[
+        (
+            r#"print set_union(dynamic([1,2]), dynamic([2,3])), set_difference(dynamic([1,2,3]), dynamic([2])), set_has_element(dynamic(["a"]), "a"), array_index_of(dynamic([5,6]), 6), bag_keys(dynamic({"x":1}))"#,
+            r#"[[[1,2,3],[1,3],true,1,["x"]]]"#,
+        ),
+        (
+            r#"print url_decode("a%20b"), base64_decode_toarray("aGk="), max_of(1, 5, 3), min_of(2.5, 1), todecimal("1.50"), array_slice(dynamic([1,2,3,4]), 1, -2)"#,
+            r#"[["a b",[104,105],5,1.0,"1.5",[2,3]]]"#,
+        ),
+        (
+            r#"print hash_md5("abc"), dynamic(true) == true"#,
+            r#"[["900150983cd24fb0d6963f7d28e17f72",true]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn xml_strings_and_calendar_shortcuts() {
+    check(&[
+        (
+            r#"print parse_xml('<e a="1"><b>x</b><b>y</b></e>'), parse_xml("nope"), strcat_array(dynamic([1, "a"]), "-"), reverse("abc"), string_size("é")"#,
+            r#"[[{"e":{"@a":"1","b":["x","y"]}},null,"1-a","cba",2]]"#,
+        ),
+        (
+            r#"print hourofday(datetime(2024-05-08 13:00)), getyear(datetime(2024-05-08)), indexof("abcabc", "b", 2), datetime("2024-01-02T00:00:00Z")"#,
+            r#"[[13,2024,4,"2024-01-02T00:00:00Z"]]"#,
+        ),
+        (
+            r#"datatable(v:long)[1, 5, 3] | summarize maxif(v, v < 5), minif(v, v > 1)"#,
+            "[[3,3]]",
+        ),
+    ]);
+}

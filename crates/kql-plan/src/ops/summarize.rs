@@ -157,9 +157,12 @@ impl Binder<'_> {
 
 /// `arg_max(...)`/`arg_min(...)` at the top of a summarize item.
 fn arg_extreme(e: &Expr) -> Option<(&Expr, &[Expr], bool)> {
-    match &e.kind {
-        ExprKind::Call { name, args } if name.name == "arg_max" => Some((e, args, true)),
-        ExprKind::Call { name, args } if name.name == "arg_min" => Some((e, args, false)),
+    let ExprKind::Call { name, args } = &e.kind else {
+        return None;
+    };
+    match lookup(&name.name)?.name {
+        "arg_max" => Some((e, args, true)),
+        "arg_min" => Some((e, args, false)),
         _ => None,
     }
 }

@@ -1,0 +1,290 @@
+//! Functions over dynamic arrays and bags, and a few more conversions: the table entries
+//! for `set_*`, `array_*`, `bag_*`, `zip`, URL and base64 coding, `max_of`/`min_of`,
+//! `todecimal`, hashes and `new_guid`.
+
+use crate::arrays::JSON_OP;
+use crate::coerce::{to_dynamic, to_text, unify};
+use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::text_extra::{BASE64_TO_ARRAY, URL_DECODE, URL_ENCODE};
+use crate::typed::Typed;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, lit, try_cast};
+use kql_types::KType;
+
+const MANY: usize = usize::MAX;
+
+macro_rules! d {
+    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
+        FunctionSpec { name: $name, aliases: &[$($alias),*], min_args: $min, max_args: $max, kind: Scalar($bind), doc: $doc }
+    };
+}
+
+/// A `kql_json_op` call; `ty` is the result type.
+fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, String> {
+    let mut call: Vec<Expr> = vec![lit(name.to_string())];
+    call.extend(args.into_iter().map(|a| to_dynamic(a).expr));
+    let e = JSON_OP.call(call);
+    Ok(match ty {
+        KType::Dynamic => Typed::new(e, ty),
+        KType::Bool | KType::Long | KType::Real => {
+            let text = crate::convert::DYN_TOSTRING.call(vec![e]);
+            Typed::new(try_cast(text, ty.arrow_type()), ty)
+        }
+        _ => Typed::new(crate::convert::DYN_TOSTRING.call(vec![e]), ty),
+    })
+}
+
+pub static DYNAMIC: &[FunctionSpec] = &[
+    d!(
+        "set_union",
+        [],
+        1,
+        MANY,
+        |_, a| op("set_union", a, KType::Dynamic),
+        "The distinct values of all the arrays."
+    ),
+    d!(
+        "set_intersect",
+        [],
+        2,
+        MANY,
+        |_, a| op("set_intersect", a, KType::Dynamic),
+        "The distinct values in every array."
+    ),
+    d!(
+        "set_difference",
+        [],
+        2,
+        MANY,
+        |_, a| op("set_difference", a, KType::Dynamic),
+        "The distinct values of the first array that are in no other."
+    ),
+    d!(
+        "set_has_element",
+        [],
+        2,
+        2,
+        |_, a| op("set_has_element", a, KType::Bool),
+        "Does the array contain the value?"
+    ),
+    d!(
+        "array_concat",
+        [],
+        1,
+        MANY,
+        |_, a| op("array_concat", a, KType::Dynamic),
+        "The arrays one after another."
+    ),
+    d!(
+        "array_slice",
+        [],
+        3,
+        3,
+        |_, a| op("array_slice", a, KType::Dynamic),
+        "The elements from start to end (inclusive; negative from the end)."
+    ),
+    d!(
+        "array_sort_asc",
+        [],
+        1,
+        1,
+        |_, a| op("array_sort_asc", a, KType::Dynamic),
+        "The array sorted ascending."
+    ),
+    d!(
+        "array_sort_desc",
+        [],
+        1,
+        1,
+        |_, a| op("array_sort_desc", a, KType::Dynamic),
+        "The array sorted descending."
+    ),
+    d!(
+        "array_index_of",
+        [],
+        2,
+        2,
+        |_, a| op("array_index_of", a, KType::Long),
+        "The index of the value in the array, or -1."
+    ),
+    d!(
+        "array_reverse",
+        [],
+        1,
+        1,
+        |_, a| op("array_reverse", a, KType::Dynamic),
+        "The array in reverse order."
+    ),
+    d!(
+        "array_sum",
+        [],
+        1,
+        1,
+        |_, a| op("array_sum", a, KType::Real),
+        "The sum of a numeric array."
+    ),
+    d!(
+        "bag_keys",
+        [],
+        1,
+        1,
+        |_, a| op("bag_keys", a, KType::Dynamic),
+        "The keys of a property bag."
+    ),
+    d!(
+        "bag_has_key",
+        [],
+        2,
+        2,
+        |_, a| op("bag_has_key", a, KType::Bool),
+        "Does the bag have the key?"
+    ),
+    d!(
+        "bag_merge",
+        [],
+        2,
+        MANY,
+        |_, a| op("bag_merge", a, KType::Dynamic),
+        "The bags merged (the first value of a key wins)."
+    ),
+    d!(
+        "bag_remove_keys",
+        [],
+        2,
+        2,
+        |_, a| op("bag_remove_keys", a, KType::Dynamic),
+        "The bag without the listed keys."
+    ),
+    d!(
+        "zip",
+        [],
+        2,
+        MANY,
+        |_, a| op("zip", a, KType::Dynamic),
+        "Arrays of the elements at each index of the arrays."
+    ),
+    d!(
+        "url_decode",
+        [],
+        1,
+        1,
+        |_, a| text_udf(a, &URL_DECODE, KType::String),
+        "Decodes %XX escapes."
+    ),
+    d!(
+        "url_encode",
+        ["url_encode_component"],
+        1,
+        1,
+        |_, a| text_udf(a, &URL_ENCODE, KType::String),
+        "Escapes a text for a URL."
+    ),
+    d!(
+        "base64_decode_toarray",
+        [],
+        1,
+        1,
+        |_, a| text_udf(a, &BASE64_TO_ARRAY, KType::Dynamic),
+        "The bytes of base64 text as an array, else null."
+    ),
+    d!(
+        "max_of",
+        [],
+        1,
+        64,
+        |_, a| extreme(a, true),
+        "The largest argument."
+    ),
+    d!(
+        "min_of",
+        [],
+        1,
+        64,
+        |_, a| extreme(a, false),
+        "The smallest argument."
+    ),
+    d!(
+        "todecimal",
+        [],
+        1,
+        1,
+        todecimal,
+        "A decimal from a number or text, else null."
+    ),
+    d!(
+        "hash_sha256",
+        [],
+        1,
+        1,
+        |_, a| hash(a, "sha256"),
+        "The SHA-256 of the text, in hex."
+    ),
+    d!(
+        "hash_md5",
+        [],
+        1,
+        1,
+        |_, a| hash(a, "md5"),
+        "The MD5 of the text, in hex."
+    ),
+    d!(
+        "new_guid",
+        [],
+        0,
+        0,
+        |_, _| Ok(Typed::new(f::uuid(), KType::Guid)),
+        "A random guid."
+    ),
+    d!(
+        "parse_xml",
+        [],
+        1,
+        1,
+        |_, a| text_udf(a, &crate::xml::PARSE_XML, KType::Dynamic),
+        "XML as a dynamic value (@attributes, #text, arrays for repeated elements); invalid XML is null."
+    ),
+];
+
+fn text_udf(
+    args: Vec<Typed>,
+    udf: &std::sync::Arc<datafusion::logical_expr::ScalarUDF>,
+    ty: KType,
+) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    Ok(Typed::new(udf.call(vec![to_text(&v)]), ty))
+}
+
+fn extreme(args: Vec<Typed>, max: bool) -> Result<Typed, String> {
+    let (exprs, ty) = unify(args)?;
+    Ok(Typed::new(
+        if max {
+            f::greatest(exprs)
+        } else {
+            f::least(exprs)
+        },
+        ty,
+    ))
+}
+
+fn todecimal(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    let source = if v.ty.is_numeric() {
+        v.expr
+    } else {
+        f::btrim(vec![to_text(&v)])
+    };
+    Ok(Typed::new(
+        try_cast(source, KType::Decimal.arrow_type()),
+        KType::Decimal,
+    ))
+}
+
+fn hash(args: Vec<Typed>, algorithm: &str) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    let text = to_text(&v);
+    let e = match algorithm {
+        "md5" => f::md5(text),
+        _ => f::encode(f::sha256(text), lit("hex")),
+    };
+    Ok(Typed::new(e, KType::String))
+}
