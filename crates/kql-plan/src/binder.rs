@@ -305,13 +305,7 @@ impl<'c> Binder<'c> {
                 p.name.span,
             ));
         };
-        let ty = kql_types::KType::from_name(&ty_name.name).ok_or_else(|| {
-            Diagnostic::error(
-                codes::TYPE_MISMATCH,
-                format!("unknown type '{}'", ty_name.name),
-                ty_name.span,
-            )
-        })?;
+        let ty = crate::literal::resolve_type(ty_name)?;
         match (self.params.get(&p.name.name), &p.default) {
             (Some(text), _) => crate::literal::parse_typed(text, ty).ok_or_else(|| {
                 Diagnostic::error(

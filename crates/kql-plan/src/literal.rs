@@ -122,3 +122,14 @@ pub fn parse_typed(text: &str, ty: KType) -> Option<Typed> {
         KType::Decimal => return None,
     })
 }
+
+/// The Kusto type a type name denotes (`string`, `long`, `double`, ...).
+pub fn resolve_type(t: &kql_syntax::ast::TypeName) -> Result<KType, Diagnostic> {
+    KType::from_name(&t.name).ok_or_else(|| {
+        Diagnostic::error(
+            codes::TYPE_MISMATCH,
+            format!("unknown type '{}'", t.name),
+            t.span,
+        )
+    })
+}

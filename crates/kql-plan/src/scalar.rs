@@ -134,17 +134,7 @@ impl Binder<'_> {
                 "a named argument is only valid in a function call",
                 e.span,
             )),
-            ExprKind::TypeOf(t) => {
-                KType::from_name(&t.name)
-                    .map(Typed::type_arg)
-                    .ok_or_else(|| {
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!("unknown type '{}'", t.name),
-                            t.span,
-                        )
-                    })
-            }
+            ExprKind::TypeOf(t) => crate::literal::resolve_type(t).map(Typed::type_arg),
         }
     }
 

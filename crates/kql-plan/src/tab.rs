@@ -81,15 +81,7 @@ impl Tab {
             .into_iter()
             .map(|(t, name)| t.expr.alias(name))
             .collect();
-        let plan = LogicalPlanBuilder::from(self.plan)
-            .project(exprs)
-            .and_then(|b| b.build())
-            .map_err(crate::df_err(span))?;
-        Ok(Tab {
-            plan,
-            types,
-            label: None,
-        })
+        self.build(span, |b| b.project(exprs), types)
     }
 
     /// Every column as (typed reference, name).

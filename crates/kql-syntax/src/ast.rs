@@ -260,6 +260,17 @@ pub struct OpParam {
     pub value: Expr,
 }
 
+impl OpParam {
+    /// The value as a word: a bare name (`kind=inner`) or a bool (`isfuzzy=true`).
+    pub fn word(&self) -> Option<String> {
+        match &self.value.kind {
+            ExprKind::Name(n) => Some(n.name.clone()),
+            ExprKind::Literal(Literal::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// `[Name =] expr` as in `extend` or `project`, or `(A, B) = expr`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedExpr {

@@ -80,7 +80,6 @@ async fn run_case(case: &Value) -> Result<(), String> {
             || notes.contains("dcount")
             || notes.contains("percentile"),
         sets: notes.contains("set") || notes.contains("order"),
-        id: case["id"].as_str().unwrap_or_default(),
     };
     match compare(&actual, &expected) {
         None => Ok(()),

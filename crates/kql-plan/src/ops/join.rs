@@ -70,9 +70,9 @@ impl Binder<'_> {
         let mut kind = Kind::LeftOuter;
         for p in params {
             if p.name.name == "kind" {
-                kind = match &p.value.kind {
-                    ExprKind::Name(n) if n.name == "inner" => Kind::Inner,
-                    ExprKind::Name(n) if n.name == "leftouter" => Kind::LeftOuter,
+                kind = match p.word().as_deref() {
+                    Some("inner") => Kind::Inner,
+                    Some("leftouter") => Kind::LeftOuter,
                     _ => {
                         return Err(Diagnostic::error(
                             codes::SYNTAX,
@@ -97,10 +97,7 @@ impl Binder<'_> {
         let mut kind = Kind::InnerUnique;
         for p in params {
             if p.name.name == "kind" {
-                let value = match &p.value.kind {
-                    ExprKind::Name(n) => n.name.clone(),
-                    _ => String::new(),
-                };
+                let value = p.word().unwrap_or_default();
                 kind = Kind::parse(&value).ok_or_else(|| {
                     Diagnostic::error(
                         codes::SYNTAX,

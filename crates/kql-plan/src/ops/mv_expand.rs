@@ -27,10 +27,7 @@ impl Binder<'_> {
         let mut bag_mode = "bag";
         let mut index_name = None;
         for p in params {
-            let value = match &p.value.kind {
-                ExprKind::Name(n) => n.name.clone(),
-                _ => String::new(),
-            };
+            let value = p.word().unwrap_or_default();
             match p.name.name.as_str() {
                 "with_itemindex" => index_name = Some(value),
                 "bagexpansion" | "kind" if value == "bag" || value == "array" => {
@@ -65,13 +62,7 @@ impl Binder<'_> {
             };
             let to = match &c.to_type {
                 None => KType::Dynamic,
-                Some(t) => KType::from_name(&t.name).ok_or_else(|| {
-                    Diagnostic::error(
-                        codes::TYPE_MISMATCH,
-                        format!("unknown type '{}'", t.name),
-                        t.span,
-                    )
-                })?,
+                Some(t) => crate::literal::resolve_type(t)?,
             };
             let internal = format!("__mv{k}");
             cols.push((

@@ -139,13 +139,7 @@ fn build_regex(
             ParsePart::Wildcard(_) => re.push_str(if last { ".*" } else { ".*?" }),
             ParsePart::Column(name, ty) => {
                 let ty = match ty {
-                    Some(t) => KType::from_name(&t.name).ok_or_else(|| {
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!("unknown type '{}'", t.name),
-                            t.span,
-                        )
-                    })?,
+                    Some(t) => crate::literal::resolve_type(t)?,
                     None => KType::String,
                 };
                 group += 1;

@@ -31,13 +31,7 @@ impl Binder<'_> {
     ) -> Result<Tab, Diagnostic> {
         let mut types = Vec::new();
         for c in columns {
-            types.push(KType::from_name(&c.ty.name).ok_or_else(|| {
-                Diagnostic::error(
-                    codes::TYPE_MISMATCH,
-                    format!("unknown type '{}'", c.ty.name),
-                    c.ty.span,
-                )
-            })?);
+            types.push(crate::literal::resolve_type(&c.ty)?);
         }
         let n = columns.len();
         if n == 0 || !values.len().is_multiple_of(n) {

@@ -24,11 +24,7 @@ impl Binder<'_> {
         let mut source_column = None;
         let mut fuzzy = false;
         for p in params {
-            let value = match &p.value.kind {
-                ExprKind::Name(n) => n.name.clone(),
-                ExprKind::Literal(kql_syntax::ast::Literal::Bool(b)) => b.to_string(),
-                _ => String::new(),
-            };
+            let value = p.word().unwrap_or_default();
             match p.name.name.as_str() {
                 "kind" => outer = value != "inner",
                 "withsource" | "with_source" => source_column = Some(value),

@@ -13,13 +13,12 @@ pub struct Actual {
     pub rows: Vec<Vec<Value>>,
 }
 
-pub struct Expected<'a> {
+pub struct Expected {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub ordered: bool,
     pub approximate: bool,
     pub sets: bool,
-    pub id: &'a str,
 }
 
 /// None when equal, else why not.
@@ -69,7 +68,6 @@ pub fn compare(actual: &Actual, expected: &Expected) -> Option<String> {
             }
         }
     }
-    let _ = expected.id;
     None
 }
 
