@@ -113,11 +113,11 @@ fn an_unknown_column_suggests_the_right_one() {
 
 #[test]
 fn unsupported_features_say_so_with_a_span() {
-    let out = kql(&["run", "-e", "print x = 1 | make-series count() on x step 1"]);
+    let out = kql(&["run", "-e", "print x = 1 | partition by x (take 1)"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("query:1:15: error[KQL001]: not supported yet: the 'make-series' operator"),
+        err.contains("query:1:15: error[KQL001]: not supported yet: the 'partition' operator"),
         "{err}"
     );
 }

@@ -7,6 +7,7 @@
 
 mod aggregates;
 pub mod arrays;
+pub mod barrier;
 pub mod build_dynamic;
 pub mod calendar;
 pub mod coerce;
@@ -14,18 +15,22 @@ pub mod convert;
 pub mod dynamic;
 pub mod net;
 pub mod operators;
+mod paths;
 mod scalars;
 pub mod scalars_convert;
 mod scalars_dynamic;
 mod scalars_net;
 mod scalars_text;
 mod scalars_time;
+pub mod series;
+pub mod series_fill;
 pub mod table;
 pub mod text;
 pub mod text_extra;
 mod typed;
 pub mod udf;
-mod values;
+pub mod values;
+mod window;
 pub mod xml;
 
 pub use table::{Aggregate, CallCtx, FunctionKind, FunctionSpec, lookup};
@@ -48,5 +53,9 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(text_extra::string_udfs());
     v.extend(arrays::udfs());
     v.push(xml::PARSE_XML.clone());
+    v.push(series_fill::SERIES_FILL.clone());
+    v.extend(series::udfs());
+    v.extend(paths::udfs());
+    v.extend(barrier::udfs());
     v
 }

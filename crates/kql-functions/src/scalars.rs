@@ -2,7 +2,7 @@
 
 use crate::coerce::{cast_to, datetime_lit, numeric_join, to_text, unify};
 use crate::dynamic::PARSE_JSON;
-use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::table::{CallCtx, FunctionSpec};
 use crate::text::EXTRACT;
 use crate::typed::Typed;
 use datafusion::functions::expr_fn as f;
@@ -11,18 +11,7 @@ use kql_types::KType;
 
 const MANY: usize = usize::MAX;
 
-macro_rules! scalar {
-    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
-        FunctionSpec {
-            name: $name,
-            aliases: &[$($alias),*],
-            min_args: $min,
-            max_args: $max,
-            kind: Scalar($bind),
-            doc: $doc,
-        }
-    };
-}
+use crate::table::scalar_fn as scalar;
 
 pub static SCALARS: &[FunctionSpec] = &[
     scalar!(

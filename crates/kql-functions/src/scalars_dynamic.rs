@@ -4,7 +4,7 @@
 
 use crate::arrays::JSON_OP;
 use crate::coerce::{to_dynamic, to_text, unify};
-use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::table::{CallCtx, FunctionSpec};
 use crate::text_extra::{BASE64_TO_ARRAY, URL_DECODE, URL_ENCODE};
 use crate::typed::Typed;
 use datafusion::functions::expr_fn as f;
@@ -13,11 +13,7 @@ use kql_types::KType;
 
 const MANY: usize = usize::MAX;
 
-macro_rules! d {
-    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
-        FunctionSpec { name: $name, aliases: &[$($alias),*], min_args: $min, max_args: $max, kind: Scalar($bind), doc: $doc }
-    };
-}
+use crate::table::scalar_fn as d;
 
 /// A `kql_json_op` call; `ty` is the result type.
 fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, String> {

@@ -4,24 +4,13 @@ use crate::coerce::{cast_to, to_text};
 use crate::net::{
     IPV4_IS_IN_RANGE, IPV4_IS_MATCH, IPV4_IS_PRIVATE, PARSE_IPV4, PARSE_URL, PARSE_URLQUERY,
 };
-use crate::table::{FunctionKind::Scalar, FunctionSpec};
+use crate::table::FunctionSpec;
 use crate::typed::Typed;
 use datafusion::logical_expr::{ScalarUDF, lit};
 use kql_types::KType;
 use std::sync::Arc;
 
-macro_rules! n {
-    ($name:literal, $min:expr, $max:expr, $bind:expr, $doc:literal) => {
-        FunctionSpec {
-            name: $name,
-            aliases: &[],
-            min_args: $min,
-            max_args: $max,
-            kind: Scalar($bind),
-            doc: $doc,
-        }
-    };
-}
+use crate::table::scalar_fn as n;
 
 pub static NET: &[FunctionSpec] = &[
     n!(

@@ -5,7 +5,7 @@
 use crate::build_dynamic::{ARRAY_LENGTH, BAG_PACK, PACK_ARRAY, SPLIT};
 use crate::coerce::{cast_to, to_text};
 use crate::dynamic::DYN_GET;
-use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::table::{CallCtx, FunctionSpec};
 use crate::text_extra::{
     BASE64_DECODE, BASE64_ENCODE, COUNTOF, EXTRACT_ALL, EXTRACTJSON, TOHEX, TRIM_REGEX,
 };
@@ -16,11 +16,7 @@ use kql_types::KType;
 
 const MANY: usize = usize::MAX;
 
-macro_rules! s {
-    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
-        FunctionSpec { name: $name, aliases: &[$($alias),*], min_args: $min, max_args: $max, kind: Scalar($bind), doc: $doc }
-    };
-}
+use crate::table::scalar_fn as s;
 
 pub static TEXT: &[FunctionSpec] = &[
     s!(

@@ -3,7 +3,7 @@
 
 use crate::calendar::{DATETIME_ADD, DATETIME_DIFF, DATETIME_PART, Part};
 use crate::coerce::{cast_to, numeric_join};
-use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
+use crate::table::{CallCtx, FunctionSpec};
 use crate::typed::Typed;
 use datafusion::functions::expr_fn::{date_trunc, floor};
 use datafusion::logical_expr::{Expr, cast, lit};
@@ -11,11 +11,7 @@ use kql_types::KType;
 
 const DAY: i64 = 86_400_000_000_000;
 
-macro_rules! f {
-    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
-        FunctionSpec { name: $name, aliases: &[$($alias),*], min_args: $min, max_args: $max, kind: Scalar($bind), doc: $doc }
-    };
-}
+use crate::table::scalar_fn as f;
 
 pub static TIME: &[FunctionSpec] = &[
     f!(

@@ -67,6 +67,25 @@ impl FunctionSpec {
     }
 }
 
+/// The table entry of a scalar function: name, `[aliases]` (optional), the least and most
+/// arguments, the bind rule, and a one-line description.
+macro_rules! scalar_fn {
+    ($name:literal, [$($alias:literal),*], $min:expr, $max:expr, $bind:expr, $doc:literal) => {
+        $crate::table::FunctionSpec {
+            name: $name,
+            aliases: &[$($alias),*],
+            min_args: $min,
+            max_args: $max,
+            kind: $crate::table::FunctionKind::Scalar($bind),
+            doc: $doc,
+        }
+    };
+    ($name:literal, $min:expr, $max:expr, $bind:expr, $doc:literal) => {
+        $crate::table::scalar_fn!($name, [], $min, $max, $bind, $doc)
+    };
+}
+pub(crate) use scalar_fn;
+
 static INDEX: LazyLock<HashMap<&'static str, &'static FunctionSpec>> = LazyLock::new(|| {
     let mut m = HashMap::new();
     for spec in all() {
@@ -88,6 +107,9 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::scalars_net::NET)
         .chain(crate::scalars_dynamic::DYNAMIC)
         .chain(crate::scalars_time::TIME)
+        .chain(crate::window::WINDOW)
+        .chain(crate::series::SERIES_FUNCTIONS)
+        .chain(crate::paths::PATHS)
         .chain(crate::aggregates::AGGREGATES)
 }
 

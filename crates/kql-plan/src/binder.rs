@@ -64,6 +64,10 @@ impl<'c> Binder<'c> {
         self
     }
 
+    pub(crate) fn catalog(&self) -> &dyn Catalog {
+        self.catalog
+    }
+
     /// Defines `name` as a table (the evaluated result of a `materialize`).
     pub fn define_table(&mut self, name: &str, tab: Tab) {
         self.scope.define(name, Binding::Tabular(tab));
@@ -168,6 +172,9 @@ impl<'c> Binder<'c> {
                 if let Some(t) = self.scan(&n.name, n.span)? {
                     return Ok(Value::Tabular(t));
                 }
+                if row.is_some_and(|r| r.open) {
+                    return Ok(Value::Scalar(Typed::null(kql_types::KType::Dynamic)));
+                }
                 Err(self.unknown_name(&n.name, n.span, row))
             }
             ExprKind::Call { name, args } => {
@@ -203,6 +210,9 @@ impl<'c> Binder<'c> {
                     );
                     return Ok(Value::Scalar(Typed::new(sub, ty)));
                 }
+                if name.name == "pack_all" && args.len() <= 1 {
+                    return self.pack_all(row, e.span).map(Value::Scalar);
+                }
                 if name.name == "table" && args.len() == 1 {
                     return self.table_by_name(&args[0], row);
                 }
@@ -236,6 +246,24 @@ impl<'c> Binder<'c> {
         match row.and_then(|r| r.find(n).map(|i| r.typed(i))) {
             Some(col) => Ok(col),
             None => self.scalar(default, row),
+        }
+    }
+
+    /// `pack_all()`: a property bag of the row's columns.
+    fn pack_all(&mut self, row: Option<&Tab>, span: Span) -> Result<Typed, Diagnostic> {
+        let mut args = Vec::new();
+        if let Some(r) = row {
+            for (i, n) in r.names().into_iter().enumerate() {
+                args.push(Typed::string(n));
+                args.push(r.typed(i));
+            }
+        }
+        let spec = kql_functions::lookup("bag_pack");
+        match spec.map(|s| &s.kind) {
+            Some(kql_functions::FunctionKind::Scalar(bind)) => {
+                bind(&self.ctx, args).map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span))
+            }
+            _ => Err(Diagnostic::unsupported("pack_all()", span)),
         }
     }
 

@@ -83,7 +83,7 @@ impl Binder<'_> {
                 for item in list {
                     match self.list_item(item, row)? {
                         ListItem::Values(v) => items.extend(v),
-                        ListItem::Table(t) => tables.push((t, item.span)),
+                        ListItem::Table(t) => tables.push((*t, item.span)),
                     }
                 }
                 let mut parts = Vec::new();
@@ -161,7 +161,7 @@ impl Binder<'_> {
         }
         Ok(match self.value(item, row)? {
             Value::Scalar(t) => ListItem::Values(expand_dynamic_array(t)),
-            Value::Tabular(t) => ListItem::Table(t),
+            Value::Tabular(t) => ListItem::Table(Box::new(t)),
         })
     }
 
@@ -311,7 +311,7 @@ fn expand_dynamic_array(t: Typed) -> Vec<Typed> {
 
 enum ListItem {
     Values(Vec<Typed>),
-    Table(Tab),
+    Table(Box<Tab>),
 }
 
 /// `x in (T)`: an IN subquery over T's first column, compared as Kusto would.

@@ -1,6 +1,8 @@
 //! A tabular value during binding: a logical plan and the Kusto type of each column.
 
 use datafusion::common::Column;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::logical_expr::utils::find_window_exprs;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use kql_functions::Typed;
 use kql_syntax::{Diagnostic, Span};
@@ -12,6 +14,10 @@ pub struct Tab {
     pub types: Vec<KType>,
     /// The name `as` gave this table (what `union withsource` reports).
     pub label: Option<String>,
+    /// The columns depend on the data (after `bag_unpack` or `pivot` without an output
+    /// schema): a name that is not a column reads as a null dynamic, as Kusto's analyser
+    /// accepts it, rather than an error.
+    pub open: bool,
 }
 
 impl Tab {
@@ -27,6 +33,7 @@ impl Tab {
             plan,
             types,
             label: None,
+            open: false,
         }
     }
 
@@ -36,6 +43,7 @@ impl Tab {
             plan,
             types,
             label: None,
+            open: false,
         }
     }
 
@@ -81,7 +89,71 @@ impl Tab {
             .into_iter()
             .map(|(t, name)| t.expr.alias(name))
             .collect();
-        self.build(span, |b| b.project(exprs), types)
+        self.project_exprs(exprs, types, span)
+    }
+
+    fn project_exprs(
+        self,
+        exprs: Vec<Expr>,
+        types: Vec<KType>,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        // Window functions (`prev`, `row_number`, ...) are computed by a window node below
+        // the projection, which then reads their results as columns.
+        let windows = find_window_exprs(exprs.iter());
+        if windows.is_empty() {
+            return self.build(span, |b| b.project(exprs), types);
+        }
+        // A window inside another's arguments is computed first, as a column.
+        let mut inner: Vec<Expr> = Vec::new();
+        for w in &windows {
+            if let Expr::WindowFunction(f) = w {
+                for e in find_window_exprs(f.params.args.iter()) {
+                    if !inner.contains(&e) {
+                        inner.push(e);
+                    }
+                }
+            }
+        }
+        if !inner.is_empty() {
+            let mut cols = self.all_columns();
+            let base = cols.len();
+            for (i, e) in inner.iter().enumerate() {
+                cols.push((
+                    Typed::new(e.clone(), KType::Dynamic),
+                    format!("__window{base}_{i}"),
+                ));
+            }
+            let staged = self.project(cols, span)?;
+            // The staged columns are unqualified: so are the references to them.
+            let exprs = exprs
+                .into_iter()
+                .map(|e| {
+                    e.transform_down(|x| match inner.iter().position(|w| *w == x) {
+                        Some(i) => Ok(Transformed::yes(Expr::Column(Column::from_name(format!(
+                            "__window{base}_{i}"
+                        ))))),
+                        None => match x {
+                            Expr::Column(c) => {
+                                Ok(Transformed::yes(Expr::Column(Column::from_name(c.name))))
+                            }
+                            other => Ok(Transformed::no(other)),
+                        },
+                    })
+                    .map(|t| t.data)
+                })
+                .collect::<datafusion::error::Result<Vec<_>>>()
+                .map_err(crate::df_err(span))?;
+            return staged.project_exprs(exprs, types, span);
+        }
+        self.build(
+            span,
+            |b| {
+                let windowed = LogicalPlanBuilder::window_plan(b.build()?, windows)?;
+                LogicalPlanBuilder::from(windowed).project(exprs)
+            },
+            types,
+        )
     }
 
     /// Every column as (typed reference, name).
@@ -99,6 +171,7 @@ impl Tab {
         f: impl FnOnce(LogicalPlanBuilder) -> datafusion::error::Result<LogicalPlanBuilder>,
         types: Vec<KType>,
     ) -> Result<Tab, Diagnostic> {
+        let self_open = self.open;
         let plan = f(LogicalPlanBuilder::from(self.plan))
             .and_then(|b| b.build())
             .map_err(crate::df_err(span))?;
@@ -106,6 +179,7 @@ impl Tab {
             plan,
             types,
             label: None,
+            open: self_open,
         })
     }
 }

@@ -148,6 +148,50 @@ pub enum ExprKind {
     Source(Box<Operator>),
 }
 
+impl Expr {
+    /// The names a scalar expression mentions (columns or variables), outside nested queries.
+    pub fn names(&self) -> Vec<&Name> {
+        let mut out = Vec::new();
+        self.collect_names(&mut out);
+        out
+    }
+
+    fn collect_names<'a>(&'a self, out: &mut Vec<&'a Name>) {
+        match &self.kind {
+            ExprKind::Name(n) => out.push(n),
+            ExprKind::Member { target, .. } => target.collect_names(out),
+            ExprKind::Index { target, index } => {
+                target.collect_names(out);
+                index.collect_names(out);
+            }
+            ExprKind::Call { args, .. } | ExprKind::Tuple(args) => {
+                args.iter().for_each(|a| a.collect_names(out))
+            }
+            ExprKind::NamedArg { value, .. } => value.collect_names(out),
+            ExprKind::Unary { operand, .. } => operand.collect_names(out),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                lhs.collect_names(out);
+                rhs.collect_names(out);
+            }
+            ExprKind::In { lhs, list, .. } => {
+                lhs.collect_names(out);
+                list.iter().for_each(|a| a.collect_names(out));
+            }
+            ExprKind::Between { lhs, low, high, .. } => {
+                lhs.collect_names(out);
+                low.collect_names(out);
+                high.collect_names(out);
+            }
+            ExprKind::Literal(_)
+            | ExprKind::Star
+            | ExprKind::Dynamic(_)
+            | ExprKind::TypeOf(_)
+            | ExprKind::Pipe { .. }
+            | ExprKind::Source(_) => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     Null,
@@ -359,12 +403,45 @@ pub enum OperatorKind {
     Evaluate {
         params: Vec<OpParam>,
         plugin: Expr,
+        /// `: (*, Name: type, ...)` after the plugin call.
+        schema: Option<OutputSchema>,
     },
     Invoke(Expr),
+    MakeSeries(Box<MakeSeries>),
+    /// `mv-apply columns [limit n] on (operators)`: the operators run on each row's
+    /// expanded sub-table.
+    MvApply {
+        params: Vec<OpParam>,
+        columns: Vec<MvExpandColumn>,
+        limit: Option<Expr>,
+        body: Vec<Operator>,
+    },
     /// `render` only affects display in Kusto's clients: accepted and ignored.
     Render,
     /// An operator the parser recognises by name but does not parse yet.
     Unsupported(String),
+}
+
+/// `make-series Name = Aggregation [default = Value], ... on Axis from A to B step S by ...`
+/// (`in range(A, B, S)` gives the same bounds, with B included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeries {
+    pub params: Vec<OpParam>,
+    pub aggregates: Vec<(NamedExpr, Option<Expr>)>,
+    pub axis: Expr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub step: Expr,
+    /// True for `in range(...)`, whose upper bound is inclusive.
+    pub inclusive: bool,
+    pub by: Vec<NamedExpr>,
+}
+
+/// A plugin's declared output columns; `wildcard` (`*` first) keeps the input's columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSchema {
+    pub wildcard: bool,
+    pub columns: Vec<ColumnDecl>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

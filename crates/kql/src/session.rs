@@ -3,6 +3,7 @@
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use kql_io::{
     LoadError, LoadedTable, TableSchema, builtin_schema, load_csv, load_json, load_parquet,
@@ -45,9 +46,10 @@ impl std::fmt::Display for QueryError {
 
 impl std::error::Error for QueryError {}
 
-#[derive(Default)]
 struct Tables {
     tables: BTreeMap<String, Arc<dyn TableProvider>>,
+    /// The session's context (a shared handle), to evaluate plans while binding.
+    ctx: SessionContext,
 }
 
 impl Catalog for Tables {
@@ -58,6 +60,50 @@ impl Catalog for Tables {
     fn table_names(&self) -> Vec<String> {
         self.tables.keys().cloned().collect()
     }
+
+    fn evaluate(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>, String> {
+        let ctx = self.ctx.clone();
+        on_own_runtime(async move {
+            ctx.execute_logical_plan(plan)
+                .await
+                .map_err(|e| e.to_string())?
+                .collect()
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+impl Tables {
+    /// Optimises a plan and makes its physical plan, without running it.
+    fn physical(&self, plan: LogicalPlan) -> Result<(), String> {
+        let state = self.ctx.state();
+        on_own_runtime(async move {
+            state
+                .create_physical_plan(&plan)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Runs a future to completion on a thread of its own with its own runtime: binding is
+/// synchronous and may itself run inside the caller's runtime, which must not be blocked
+/// from within.
+fn on_own_runtime<T: Send>(
+    fut: impl std::future::Future<Output = Result<T, String>> + Send,
+) -> Result<T, String> {
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(fut)
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the evaluation thread failed".to_string()))
+    })
 }
 
 pub struct Session {
@@ -82,8 +128,11 @@ impl Session {
             ctx.register_udf(udf.as_ref().clone());
         }
         Session {
+            tables: Tables {
+                tables: BTreeMap::new(),
+                ctx: ctx.clone(),
+            },
             ctx,
-            tables: Tables::default(),
             schemas: BTreeMap::new(),
             now: None,
             params: BTreeMap::new(),
@@ -225,14 +274,24 @@ impl Session {
         self.tables.table_names()
     }
 
-    /// Parses, binds and plans a query text without reading any data.
+    /// Parses, binds and plans a query text down to DataFusion's physical plan, without
+    /// running it. Data is read only where an operator's output columns depend on it
+    /// (`bag_unpack` or `pivot` without a declared schema).
     pub fn check(&self, query: &str) -> Result<(), Diagnostic> {
         let script = kql_syntax::parse(query)?;
         let mut binder =
             Binder::new(&self.tables, self.now.unwrap_or(0)).with_params(self.params.clone());
         for stmt in &script.statements {
-            if let Outcome::Materialize { name, tab } = binder.statement(stmt)? {
-                binder.define_table(&name, tab);
+            match binder.statement(stmt)? {
+                Outcome::Materialize { name, tab } => binder.define_table(&name, tab),
+                Outcome::Query(tab) => self.tables.physical(tab.plan).map_err(|e| {
+                    Diagnostic::error(
+                        codes::RUNTIME,
+                        format!("planning failed: {e}"),
+                        statement_span(stmt),
+                    )
+                })?,
+                Outcome::Defined => {}
             }
         }
         Ok(())

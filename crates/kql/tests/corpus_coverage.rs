@@ -2,7 +2,8 @@
 //! (`semantic_ok`) and that reads no external data is planned and executed against the empty
 //! tables of the corpus schemas.
 //!
-//! The test fails when the share drops below the figure recorded in `docs/coverage.md`.
+//! The test fails when the share drops below the figure recorded in `docs/coverage.md`, and
+//! when `Session::check` (what `kql check` runs) and `Session::run` disagree on a query.
 //! `KQL_COVERAGE_UPDATE=1 cargo test -p kql --test corpus_coverage` rewrites that file: the
 //! share, the top missing features with counts, and the function table's support matrix.
 
@@ -93,16 +94,34 @@ fn valid_corpus_queries_run() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut missing: BTreeMap<String, usize> = BTreeMap::new();
     let mut ok = 0;
-    for (_, q) in &queries {
+    let mut disagreements = Vec::new();
+    for (id, q) in &queries {
         let outcome = rt.block_on(async {
             tokio::time::timeout(std::time::Duration::from_secs(30), session.run(q)).await
         });
+        // `kql check` must give the verdict `kql run` gives.
+        let checked = session.check(q);
+        if checked.is_ok() != matches!(outcome, Ok(Ok(_))) {
+            let run = match &outcome {
+                Ok(Ok(_)) => "ok".to_string(),
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "timed out".to_string(),
+            };
+            let check = checked.map_or_else(|d| d.message, |_| "ok".to_string());
+            disagreements.push(format!("{id}: check: {check}; run: {run}"));
+        }
         match outcome {
             Ok(Ok(_)) => ok += 1,
             Ok(Err(e)) => *missing.entry(feature(&e.to_string())).or_default() += 1,
             Err(_) => *missing.entry("timed out".into()).or_default() += 1,
         }
     }
+    assert!(
+        disagreements.is_empty(),
+        "kql check and kql run disagree on {} queries:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
     let share = 100.0 * ok as f64 / queries.len() as f64;
     eprintln!(
         "corpus coverage: {ok} of {} valid queries run ({share:.1}%)",

@@ -404,3 +404,65 @@ fn xml_strings_and_calendar_shortcuts() {
         ),
     ]);
 }
+
+#[test]
+fn window_functions_follow_the_serialized_order() {
+    check(&[
+        (
+            "range x from 1 to 4 step 1 | order by x desc | extend p = prev(x), n = next(x, 2, -1), rn = row_number(), c = row_cumsum(x, x == 2)",
+            "[[4,null,2,1,4],[3,4,1,2,7],[2,3,-1,3,2],[1,2,-1,4,3]]",
+        ),
+        (
+            // A window inside another's arguments, and a computed default.
+            "datatable(t:datetime, u:string)[datetime(2024-01-01 00:00), 'a', datetime(2024-01-01 00:10), 'a', datetime(2024-01-01 00:20), 'b'] | order by t asc | extend s = row_window_session(t, 1h, 15m, u != prev(u)), before = prev(t, 1, datetime(2000-01-01) + 1h)",
+            r#"[["2024-01-01T00:00:00Z","a","2024-01-01T00:00:00Z","2000-01-01T01:00:00Z"],["2024-01-01T00:10:00Z","a","2024-01-01T00:00:00Z","2024-01-01T00:00:00Z"],["2024-01-01T00:20:00Z","b","2024-01-01T00:20:00Z","2024-01-01T00:10:00Z"]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn plugins_whose_columns_come_from_the_data() {
+    check(&[
+        (
+            "datatable(k:string, v:long, g:string)['a',1,'x','b',2,'x','a',3,'y'] | evaluate pivot(k, sum(v), g) | order by g asc",
+            r#"[["x",1,2],["y",3,null]]"#,
+        ),
+        (
+            // After bag_unpack, a property no row has reads as an empty dynamic.
+            r#"print d = dynamic({"b": 1, "a": "x"}) | evaluate bag_unpack(d) | extend missing = isnull(nosuch)"#,
+            r#"[["x",1,true]]"#,
+        ),
+    ]);
+}
+
+#[test]
+fn make_series_and_series_functions() {
+    check(&[
+        (
+            "datatable(t:datetime, v:long)[datetime(2024-01-01), 1, datetime(2024-01-01 12:00), 2, datetime(2024-01-03), 5] | make-series total = sum(v) default = 0, n = count() on t from datetime(2024-01-01) to datetime(2024-01-04) step 1d",
+            r#"[[[3,0,5],[2,0,1],["2024-01-01T00:00:00Z","2024-01-02T00:00:00Z","2024-01-03T00:00:00Z"]]]"#,
+        ),
+        (
+            "print y = dynamic([1, 3, 5, 7]) | extend (rsquare, slope) = series_fit_line(y) | project rsquare, slope",
+            "[[1.0,2.0]]",
+        ),
+        (
+            "print y = dynamic([10, 10, 10, 10, 10, 10, 10, 10, 10, 100, 10, 10]) | extend (flag, score, baseline) = series_decompose_anomalies(y) | project flag",
+            "[[[0,0,0,0,0,0,0,0,0,1,0,0]]]",
+        ),
+    ]);
+}
+
+#[test]
+fn mv_apply_runs_the_subquery_per_row() {
+    check(&[
+        (
+            "datatable(id:long, xs:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5])] | mv-apply x = xs to typeof(long) on (top 2 by x) | project id, x | order by id asc, x desc",
+            "[[1,3],[1,2],[2,5]]",
+        ),
+        (
+            "datatable(id:long, xs:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5])] | mv-apply xs to typeof(long) on (summarize total = sum(xs)) | order by id asc",
+            "[[1,6],[2,5]]",
+        ),
+    ]);
+}

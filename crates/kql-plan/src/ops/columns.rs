@@ -37,7 +37,19 @@ impl Binder<'_> {
     ) -> Result<Tab, Diagnostic> {
         let mut unnamed = 0;
         for item in items {
-            let value = self.scalar(&item.expr, Some(&tab))?;
+            if let Some(parts) = self.several_results(item, &tab)? {
+                let mut cols = tab.all_columns();
+                for (value, name) in parts {
+                    match cols.iter().position(|(_, n)| *n == name) {
+                        Some(i) => cols[i].0 = value,
+                        None => cols.push((value, name)),
+                    }
+                }
+                tab = tab.project(cols, span)?;
+                continue;
+            }
+            let mut value = self.scalar(&item.expr, Some(&tab))?;
+            value.expr = kql_functions::barrier::shield(value.expr);
             let name = match (item.names.first(), implied_name(&item.expr)) {
                 (Some(n), _) => n.name.clone(),
                 (None, Some(n)) => n,
@@ -65,6 +77,10 @@ impl Binder<'_> {
         let mut out: Vec<(Typed, String)> = Vec::new();
         let mut unnamed = 0;
         for item in items {
+            if let Some(parts) = self.several_results(item, &input)? {
+                out.extend(parts);
+                continue;
+            }
             let value = self.scalar(&item.expr, Some(&input))?;
             let name = match (item.names.first(), implied_name(&item.expr)) {
                 (Some(n), _) => n.name.clone(),
@@ -84,6 +100,50 @@ impl Binder<'_> {
             out.push((value, name));
         }
         input.project(out, span)
+    }
+}
+
+impl Binder<'_> {
+    /// `(a, b) = f(x)` or `f(x)` for a function with several results (`series_fit_line`):
+    /// one column per result, named by the tuple or `f_x_result`.
+    fn several_results(
+        &mut self,
+        item: &NamedExpr,
+        row: &Tab,
+    ) -> Result<Option<Vec<(Typed, String)>>, Diagnostic> {
+        let ExprKind::Call { name, args } = &item.expr.kind else {
+            return Ok(None);
+        };
+        let Some(outputs) = kql_functions::series::outputs(&name.name) else {
+            return Ok(None);
+        };
+        let value = self.scalar(&item.expr, Some(row))?;
+        let prefix = match args.first().and_then(implied_name) {
+            Some(arg) => format!("{}_{arg}", name.name),
+            None => name.name.clone(),
+        };
+        let mut out = Vec::new();
+        for (i, (result, ty)) in outputs.iter().enumerate() {
+            let column = match item.names.get(i) {
+                Some(n) => n.name.clone(),
+                None if item.names.is_empty() => format!("{prefix}_{result}"),
+                None => continue,
+            };
+            let raw = Typed::new(
+                kql_functions::dynamic::DYN_GET.call(vec![
+                    value.expr.clone(),
+                    datafusion::logical_expr::lit(i as i64),
+                ]),
+                KType::Dynamic,
+            );
+            let typed = if *ty == KType::Dynamic {
+                raw
+            } else {
+                super::convert_to(raw, *ty, item.expr.span)?
+            };
+            out.push((typed, column));
+        }
+        Ok(Some(out))
     }
 }
 

@@ -1,7 +1,10 @@
 //! Tabular operators, one file per family.
 
 mod columns;
+mod evaluate;
 mod join;
+mod make_series;
+mod mv_apply;
 mod mv_expand;
 mod parse;
 mod rows;
@@ -65,6 +68,16 @@ impl Binder<'_> {
                 Ok(named)
             }
             OperatorKind::Render => Ok(input),
+            OperatorKind::MakeSeries(ms) => self.make_series(input, ms, span),
+            OperatorKind::MvApply {
+                params,
+                columns,
+                limit,
+                body,
+            } => self.mv_apply(input, params, columns, limit.as_ref(), body, span),
+            OperatorKind::Evaluate { plugin, schema, .. } => {
+                self.evaluate(input, plugin, schema.as_ref(), span)
+            }
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,
@@ -122,6 +135,8 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::Sample(_) => "sample",
         OperatorKind::Evaluate { .. } => "evaluate",
         OperatorKind::Invoke(_) => "invoke",
+        OperatorKind::MakeSeries(_) => "make-series",
+        OperatorKind::MvApply { .. } => "mv-apply",
         OperatorKind::Render => "render",
         OperatorKind::Unsupported(name) => return name.clone(),
     }

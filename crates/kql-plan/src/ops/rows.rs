@@ -10,7 +10,11 @@ use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 use kql_types::KType;
 
 impl Binder<'_> {
-    fn sort_exprs(&mut self, input: &Tab, keys: &[SortKey]) -> Result<Vec<SortExpr>, Diagnostic> {
+    pub(super) fn sort_exprs(
+        &mut self,
+        input: &Tab,
+        keys: &[SortKey],
+    ) -> Result<Vec<SortExpr>, Diagnostic> {
         keys.iter()
             .map(|k| {
                 let v = self.scalar(&k.expr, Some(input))?;

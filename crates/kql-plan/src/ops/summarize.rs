@@ -11,7 +11,7 @@ use datafusion::functions::expr_fn::{get_field, named_struct};
 use datafusion::functions_aggregate::expr_fn::first_value;
 use datafusion::logical_expr::{Expr as DfExpr, lit};
 use kql_functions::{FunctionKind, Typed, lookup};
-use kql_syntax::ast::{Expr, ExprKind, NamedExpr, OpParam};
+use kql_syntax::ast::{Expr, ExprKind, Literal, Name, NamedExpr, OpParam};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 
 /// One output column of the summarize, computed after the aggregation.
@@ -52,10 +52,17 @@ impl Binder<'_> {
             });
         }
         let mut agg_exprs: Vec<(DfExpr, String)> = Vec::new();
-        for item in aggregates {
-            if let Some((func, args, max)) = arg_extreme(&item.expr) {
-                let cols =
-                    self.arg_extreme(&input, func, args, max, &by_columns, &mut agg_exprs)?;
+        let aggregates = expand_percentiles(aggregates);
+        for item in &aggregates {
+            // Items that give several columns from one row.
+            let row_columns = if let Some((func, args, max)) = arg_extreme(&item.expr) {
+                Some(self.arg_extreme(&input, func, args, max, &by_columns, &mut agg_exprs)?)
+            } else if let Some(args) = take_any_columns(&item.expr) {
+                Some(self.take_any_row(&input, args, &by_columns, &mut agg_exprs)?)
+            } else {
+                None
+            };
+            if let Some(cols) = row_columns {
                 for (k, (default_name, value)) in cols.into_iter().enumerate() {
                     let name = item.names.get(k).map_or(default_name, |n| n.name.clone());
                     let name = unique(&name, &taken);
@@ -64,10 +71,7 @@ impl Binder<'_> {
                 }
                 continue;
             }
-            self.aggs = Some(std::mem::take(&mut agg_exprs));
-            let bound = self.scalar(&item.expr, Some(&input));
-            agg_exprs = self.aggs.take().unwrap_or_default();
-            let value = bound?;
+            let value = self.aggregate_value(&item.expr, &input, &mut agg_exprs)?;
             if !references_aggregate(&value.expr) {
                 return Err(Diagnostic::error(
                     codes::SYNTAX,
@@ -75,13 +79,7 @@ impl Binder<'_> {
                     item.expr.span,
                 ));
             }
-            let name = match item.names.first() {
-                Some(n) => n.name.clone(),
-                None => aggregate_name(&item.expr)
-                    .unwrap_or_else(|| format!("Column{}", taken.len() + 1)),
-            };
-            let name = unique(&name, &taken);
-            taken.push(name.clone());
+            let name = aggregate_column(item, &mut taken);
             outputs.push(OutColumn { name, value });
         }
         let aggr: Vec<DfExpr> = agg_exprs.into_iter().map(|(e, n)| e.alias(n)).collect();
@@ -91,6 +89,20 @@ impl Binder<'_> {
             outputs.into_iter().map(|o| (o.value, o.name)).collect(),
             span,
         )
+    }
+
+    /// Binds a summarize item's expression; its aggregate calls are added to `agg_exprs` and
+    /// the result reads their columns.
+    pub(super) fn aggregate_value(
+        &mut self,
+        e: &Expr,
+        input: &Tab,
+        agg_exprs: &mut Vec<(DfExpr, String)>,
+    ) -> Result<Typed, Diagnostic> {
+        self.aggs = Some(std::mem::take(agg_exprs));
+        let bound = self.scalar(e, Some(input));
+        *agg_exprs = self.aggs.take().unwrap_or_default();
+        bound
     }
 
     /// `arg_max(by, cols...)`: one aggregate of a struct of the needed columns, taken from
@@ -130,28 +142,121 @@ impl Binder<'_> {
                 fields.push((name, v));
             }
         }
-        let mut struct_args = Vec::new();
-        for (i, (_, v)) in fields.iter().enumerate() {
-            struct_args.push(lit(format!("f{i}")));
-            struct_args.push(v.expr.clone());
-        }
         let order = key.expr.sort(!max, false);
-        let internal = format!("__agg{}", agg_exprs.len());
-        agg_exprs.push((
-            first_value(named_struct(struct_args), vec![order]),
-            internal.clone(),
-        ));
-        let base = DfExpr::Column(Column::from_name(internal));
-        Ok(fields
-            .into_iter()
-            .enumerate()
-            .map(|(i, (name, v))| {
-                (
-                    name,
-                    Typed::new(get_field(base.clone(), format!("f{i}")), v.ty),
-                )
-            })
-            .collect())
+        Ok(one_row(fields, vec![order], agg_exprs))
+    }
+
+    /// `take_any(a, b)` or `take_any(*)`: the columns of one row of the group.
+    fn take_any_row(
+        &mut self,
+        input: &Tab,
+        args: &[Expr],
+        by_columns: &[String],
+        agg_exprs: &mut Vec<(DfExpr, String)>,
+    ) -> Result<Vec<(String, Typed)>, Diagnostic> {
+        let mut fields: Vec<(String, Typed)> = Vec::new();
+        for a in args {
+            if matches!(a.kind, ExprKind::Star) {
+                for (i, name) in input.names().into_iter().enumerate() {
+                    if !by_columns.contains(&name) && !fields.iter().any(|(n, _)| *n == name) {
+                        fields.push((name, input.typed(i)));
+                    }
+                }
+            } else {
+                let v = self.scalar(a, Some(input))?;
+                let name = implied_name(a).unwrap_or_else(|| format!("any_{}", fields.len()));
+                fields.push((name, v));
+            }
+        }
+        Ok(one_row(fields, Vec::new(), agg_exprs))
+    }
+}
+
+/// One aggregate of a struct of `fields`, taken from the first row in `order`, so that
+/// every column comes from the same row. Returns the output columns (name, value).
+fn one_row(
+    fields: Vec<(String, Typed)>,
+    order: Vec<datafusion::logical_expr::SortExpr>,
+    agg_exprs: &mut Vec<(DfExpr, String)>,
+) -> Vec<(String, Typed)> {
+    let mut struct_args = Vec::new();
+    for (i, (_, v)) in fields.iter().enumerate() {
+        struct_args.push(lit(format!("f{i}")));
+        struct_args.push(v.expr.clone());
+    }
+    let internal = format!("__agg{}", agg_exprs.len());
+    agg_exprs.push((
+        first_value(named_struct(struct_args), order),
+        internal.clone(),
+    ));
+    let base = DfExpr::Column(Column::from_name(internal));
+    fields
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, v))| {
+            (
+                name,
+                Typed::new(get_field(base.clone(), format!("f{i}")), v.ty),
+            )
+        })
+        .collect()
+}
+
+/// `percentiles(x, 50, 95)` is one `percentile(x, p)` per percentage, named
+/// `percentile_x_50` (or by the tuple of names given).
+fn expand_percentiles(items: &[NamedExpr]) -> Vec<NamedExpr> {
+    let mut out = Vec::new();
+    for item in items {
+        let ExprKind::Call { name, args } = &item.expr.kind else {
+            out.push(item.clone());
+            continue;
+        };
+        if name.name != "percentiles" || args.len() < 2 {
+            out.push(item.clone());
+            continue;
+        }
+        let value = implied_name(&args[0]).unwrap_or_default();
+        for (k, p) in args[1..].iter().enumerate() {
+            let label = match &p.kind {
+                ExprKind::Literal(Literal::Long(v) | Literal::Int(v)) => v.to_string(),
+                ExprKind::Literal(Literal::Real(v)) => v.to_string().replace('.', "_"),
+                _ => k.to_string(),
+            };
+            let names = match item.names.get(k) {
+                Some(n) => vec![n.clone()],
+                None => vec![Name {
+                    name: format!("percentile_{value}_{label}"),
+                    span: item.expr.span,
+                }],
+            };
+            out.push(NamedExpr {
+                names,
+                expr: Expr {
+                    kind: ExprKind::Call {
+                        name: Name {
+                            name: "percentile".into(),
+                            span: name.span,
+                        },
+                        args: vec![args[0].clone(), p.clone()],
+                    },
+                    span: item.expr.span,
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The arguments of `take_any(a, b)` or `take_any(*)`: several columns of one row.
+fn take_any_columns(e: &Expr) -> Option<&[Expr]> {
+    match &e.kind {
+        ExprKind::Call { name, args }
+            if matches!(name.name.as_str(), "take_any" | "any")
+                && (args.len() > 1 || args.iter().any(|a| matches!(a.kind, ExprKind::Star))) =>
+        {
+            Some(args)
+        }
+        _ => None,
     }
 }
 
@@ -169,11 +274,23 @@ fn arg_extreme(e: &Expr) -> Option<(&Expr, &[Expr], bool)> {
 
 /// Kusto's name for a `by` expression: a column keeps its name; `bin(Col, ...)` and other
 /// calls whose first argument is a column take that column's name.
-fn by_name(e: &Expr) -> Option<String> {
+pub(super) fn by_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Call { args, .. } => args.first().and_then(implied_name),
         _ => implied_name(e),
     }
+}
+
+/// The output name of an aggregate item: its own, or Kusto's (`count_`, `sum_X`), made
+/// unique among `taken`, to which it is added.
+pub(super) fn aggregate_column(item: &NamedExpr, taken: &mut Vec<String>) -> String {
+    let name = match item.names.first() {
+        Some(n) => n.name.clone(),
+        None => aggregate_name(&item.expr).unwrap_or_else(|| format!("Column{}", taken.len() + 1)),
+    };
+    let name = unique(&name, taken);
+    taken.push(name.clone());
+    name
 }
 
 /// `count()` → `count_`; `sum(X)` → `sum_X`; `dcount(a.b)` → `dcount_a_b`.
@@ -185,7 +302,7 @@ fn aggregate_name(e: &Expr) -> Option<String> {
     let FunctionKind::Aggregate(agg) = &spec.kind else {
         return None;
     };
-    let arg = args.first().and_then(implied_name).unwrap_or_default();
+    let arg = args.first().and_then(by_name).unwrap_or_default();
     Some(format!("{}_{arg}", agg.column_prefix))
 }
 

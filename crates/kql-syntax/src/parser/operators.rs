@@ -9,10 +9,8 @@ use crate::token::{Punct, TokenKind};
 /// Operators that are valid KQL but not parsed in detail yet: their text is skipped and the
 /// binder reports "not supported yet".
 const SKIPPED_OPERATORS: &[&str] = &[
-    "make-series",
     "top-nested",
     "top-hitters",
-    "mv-apply",
     "find",
     "search",
     "partition",
@@ -166,12 +164,56 @@ impl Parser {
             "sample" => OperatorKind::Sample(self.expr()?),
             "evaluate" => {
                 let params = self.op_params()?;
+                let plugin = self.expr()?;
+                let schema = if self.eat_punct(Punct::Colon) {
+                    self.expect_punct(Punct::LParen)?;
+                    let wildcard = self.eat_punct(Punct::Star);
+                    if wildcard && !self.eat_punct(Punct::Comma) {
+                        self.expect_punct(Punct::RParen)?;
+                        Some(OutputSchema {
+                            wildcard,
+                            columns: Vec::new(),
+                        })
+                    } else {
+                        Some(OutputSchema {
+                            wildcard,
+                            columns: self.column_decls_until_rparen()?,
+                        })
+                    }
+                } else {
+                    None
+                };
                 OperatorKind::Evaluate {
                     params,
-                    plugin: self.expr()?,
+                    plugin,
+                    schema,
                 }
             }
             "invoke" => OperatorKind::Invoke(self.expr()?),
+            "make-series" => self.make_series()?,
+            "mv-apply" => {
+                let OperatorKind::MvExpand {
+                    params,
+                    columns,
+                    limit,
+                } = self.mv_expand()?
+                else {
+                    return Err(self.expected("mv-apply columns"));
+                };
+                self.expect_kw("on")?;
+                self.expect_punct(Punct::LParen)?;
+                let mut body = vec![self.operator()?];
+                while self.eat_punct(Punct::Pipe) {
+                    body.push(self.operator()?);
+                }
+                self.expect_punct(Punct::RParen)?;
+                OperatorKind::MvApply {
+                    params,
+                    columns,
+                    limit,
+                    body,
+                }
+            }
             "render" => {
                 self.skip_operator_text();
                 OperatorKind::Render
@@ -223,7 +265,7 @@ impl Parser {
     }
 
     /// `name[.sub]=value` options such as `kind=inner`, `hint.strategy=shuffle`.
-    fn op_params(&mut self) -> Result<Vec<OpParam>, Diagnostic> {
+    pub(super) fn op_params(&mut self) -> Result<Vec<OpParam>, Diagnostic> {
         let mut params = Vec::new();
         loop {
             let is_param = matches!(self.peek().kind, TokenKind::Ident { quoted: false, .. }) && {
@@ -303,7 +345,7 @@ impl Parser {
     }
 
     /// `[Name =] expr, ...` or `(A, B) = expr`.
-    fn named_exprs(&mut self) -> Result<Vec<NamedExpr>, Diagnostic> {
+    pub(super) fn named_exprs(&mut self) -> Result<Vec<NamedExpr>, Diagnostic> {
         let mut out = Vec::new();
         loop {
             out.push(self.named_expr()?);
@@ -313,7 +355,7 @@ impl Parser {
         }
     }
 
-    fn named_expr(&mut self) -> Result<NamedExpr, Diagnostic> {
+    pub(super) fn named_expr(&mut self) -> Result<NamedExpr, Diagnostic> {
         if let Some(len) = self.name_len_at(0)
             && self.peek_at(len).kind == TokenKind::Punct(Punct::Assign)
         {
