@@ -20,6 +20,8 @@ pub enum Command {
     Run(RunArgs),
     /// Parse, bind and plan queries without data (files, folders, or JSONL query lists).
     Check(CheckArgs),
+    /// Run the regression tests of `*.kqltest.yaml` files (see docs/testing.md).
+    Test(TestArgs),
     /// Print the built-in schema of a Defender XDR table.
     Schema { name: String },
 }
@@ -77,4 +79,22 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     Text,
     Json,
+}
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Test files (`*.kqltest.yaml`) or folders to search for them.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Only the tests whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Rewrite the expected rows and counts from the current results.
+    #[arg(long)]
+    pub update: bool,
+    /// Also write the results as JUnit XML to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
 }

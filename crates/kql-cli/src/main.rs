@@ -2,8 +2,10 @@
 
 mod args;
 mod check;
+mod output;
 mod run;
 mod source;
+mod test;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         args::Command::Run(a) => runtime.block_on(run::run(a)),
         args::Command::Schema { name } => run::print_schema(&name),
         args::Command::Check(a) => check::check(a),
+        args::Command::Test(a) => test::test(a),
     };
     ExitCode::from(code)
 }

@@ -41,14 +41,10 @@ pub async fn run(a: RunArgs) -> u8 {
             return EXIT_QUERY_FAILED;
         }
     };
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => match std::fs::File::create(p) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => {
-                eprintln!("error: {}: {e}", p.display());
-                return EXIT_USAGE;
-            }
-        },
+    // A file is written whole or not at all: the result goes to memory first.
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut out: Box<dyn Write + '_> = match &a.output {
+        Some(_) => Box::new(&mut buffer),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let tables: Vec<ResultTable> = results
@@ -69,7 +65,13 @@ pub async fn run(a: RunArgs) -> u8 {
             writeln!(out, "({} rows)", t.row_count())
         }),
     };
-    match written.and_then(|_| out.flush()) {
+    let written = written.and_then(|_| out.flush());
+    drop(out);
+    let written = match (&a.output, written) {
+        (Some(p), Ok(())) => crate::output::write_atomically(p, |f| f.write_all(&buffer)),
+        (_, w) => w,
+    };
+    match written {
         Ok(()) => 0,
         // A closed pipe (`kql run ... | head -1`) ends quietly.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,

@@ -42,7 +42,9 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let p = e?.path();
         if p.is_dir() {
             walk(&p, files)?;
-        } else if matches!(ext(&p), "kql" | "yaml" | "yml" | "jsonl") {
+        } else if matches!(ext(&p), "kql" | "yaml" | "yml" | "jsonl")
+            && !crate::test::is_test_file(&p)
+        {
             files.push(p);
         }
     }

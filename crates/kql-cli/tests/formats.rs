@@ -1,17 +1,16 @@
 //! The hunt over CSV and Parquet copies of `testdata/phish` gives the same rows as over JSON.
 
+mod common;
+
+use common::{kql_in, root};
 use kql::datafusion::parquet::arrow::ArrowWriter;
 use kql_io::write::{ResultTable, write_csv};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
 
 fn hunt_rows(data: &Path) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_kql"))
-        .args([
+    let out = kql_in(
+        &root(),
+        &[
             "run",
             "queries/identify-acting-user-for-reported-phish.kql",
             "--now",
@@ -19,11 +18,9 @@ fn hunt_rows(data: &Path) -> Vec<String> {
             "--format",
             "json",
             "--data",
-        ])
-        .arg(data)
-        .current_dir(root())
-        .output()
-        .expect("kql runs");
+            data.to_str().expect("a UTF-8 path"),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",

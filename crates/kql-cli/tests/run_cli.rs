@@ -1,19 +1,13 @@
 //! End-to-end tests of the real `kql` binary: the reference hunt, diagnostics, exit codes.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{kql_in, root};
+use serde_json::Value;
+use std::process::Output;
 
 fn kql(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kql"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the kql binary runs")
+    kql_in(&root(), args)
 }
 
 const NOW: &str = "2024-05-08T00:00:00Z";

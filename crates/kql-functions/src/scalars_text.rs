@@ -356,18 +356,18 @@ fn countof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
 }
 
 fn extract_all(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    if args.len() == 3 {
-        return Err("extract_all() with a list of capture groups is not supported yet".into());
-    }
     let mut it = args.into_iter();
-    let (Some(re), Some(text)) = (it.next(), it.next()) else {
-        return Err("extract_all() takes a regex and a text".into());
+    let re = it.next().ok_or("extract_all() takes a regex and a text")?;
+    let (groups, text) = match (it.next(), it.next()) {
+        (Some(g), Some(t)) => (crate::coerce::to_dynamic(g).expr, t),
+        (Some(t), None) => (datafusion::logical_expr::lit(""), t),
+        _ => return Err("extract_all() takes a regex and a text".into()),
     };
     if let Some(p) = re.as_str_literal() {
         crate::text::compile_regex(p).map_err(|e| e.to_string())?;
     }
     Ok(Typed::new(
-        EXTRACT_ALL.call(vec![to_text(&re), to_text(&text)]),
+        EXTRACT_ALL.call(vec![to_text(&re), to_text(&text), groups]),
         KType::Dynamic,
     ))
 }

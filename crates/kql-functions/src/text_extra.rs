@@ -87,25 +87,46 @@ fn countof_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 
 /// `kql_extract_all(regex, text)`: every match; one group gives its texts, several groups
 /// give an array per match.
+/// `kql_extract_all(regex, text, groups)`: `groups` is a JSON array of group numbers or
+/// names, or empty for all groups.
 fn extract_all_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let (patterns, texts) = (strings(args, 0)?, strings(args, 1)?);
+    let (patterns, texts, chosen) = (strings(args, 0)?, strings(args, 1)?, strings(args, 2)?);
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    let mut compiled: Option<(String, regex::Regex)> = None;
     for r in 0..rows {
         let (Some(p), Some(t)) = (patterns.get(r), texts.get(r)) else {
             out.append_null();
             continue;
         };
-        let re = crate::text::compile_regex(p)?;
-        let groups = re.captures_len() - 1;
+        if compiled.as_ref().is_none_or(|(q, _)| q != p) {
+            compiled = Some((p.to_string(), crate::text::compile_regex(p)?));
+        }
+        let Some((_, re)) = compiled.as_ref() else {
+            continue;
+        };
+        let all: Vec<usize> = (1..re.captures_len()).collect();
+        let groups: Vec<usize> = match chosen.get(r).map(crate::dynamic::parse_stored) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|g| match g {
+                    Value::Number(n) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
+                    Value::String(name) => {
+                        re.capture_names().position(|c| c == Some(name.as_str()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => all,
+        };
         let matches: Vec<Value> = re
             .captures_iter(t)
             .map(|c| {
                 let text =
                     |i: usize| Value::String(c.get(i).map_or("", |m| m.as_str()).to_string());
-                match groups {
-                    0 => text(0),
-                    1 => text(1),
-                    n => Value::Array((1..=n).map(text).collect()),
+                match groups.as_slice() {
+                    [] => text(0),
+                    [one] => text(*one),
+                    many => Value::Array(many.iter().map(|i| text(*i)).collect()),
                 }
             })
             .collect();
