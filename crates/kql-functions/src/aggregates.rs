@@ -374,9 +374,25 @@ fn percentile(args: Vec<Typed>) -> Result<Typed, String> {
     if !(ty.is_numeric() || matches!(ty, KType::Datetime | KType::Timespan)) {
         return Err(format!("percentile() expects numbers, got {ty}"));
     }
+    // Kusto's nearest rank: the smallest value with at least p% of the values at or below it.
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::functions::math::expr_fn::ceil;
+    use datafusion::functions_nested::expr_fn::{array_element, array_sort, cardinality};
+    use datafusion::logical_expr::{ExprFunctionExt, cast};
+    let values = a::array_agg(v.expr.clone())
+        .filter(v.expr.is_not_null())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let sorted = array_sort(values, lit("ASC"), lit("NULLS LAST"));
     let fraction = cast_to(p, KType::Real).expr / lit(100.0);
-    let e = a::approx_percentile_cont(v.expr.sort(true, false), fraction, None);
-    Ok(Typed::new(e, ty))
+    let rank = cast(
+        ceil(fraction * cast(cardinality(sorted.clone()), DataType::Float64)),
+        DataType::Int64,
+    );
+    let rank = when(rank.clone().lt(lit(1i64)), lit(1i64))
+        .otherwise(rank)
+        .map_err(|e| e.to_string())?;
+    Ok(Typed::new(array_element(sorted, rank), ty))
 }
 
 /// An `*if` aggregate: the plain aggregate over the values where the predicate holds.

@@ -77,6 +77,22 @@ impl KType {
     }
 
     /// The Arrow type that holds values of this Kusto type.
+    /// The .NET type Kusto reports for the type (`getschema`'s DataType).
+    pub fn dotnet_name(self) -> &'static str {
+        match self {
+            KType::Bool => "System.SByte",
+            KType::Int => "System.Int32",
+            KType::Long => "System.Int64",
+            KType::Real => "System.Double",
+            KType::Decimal => "System.Data.SqlTypes.SqlDecimal",
+            KType::String => "System.String",
+            KType::Datetime => "System.DateTime",
+            KType::Timespan => "System.TimeSpan",
+            KType::Guid => "System.Guid",
+            KType::Dynamic => "System.Object",
+        }
+    }
+
     pub fn arrow_type(self) -> DataType {
         match self {
             KType::Bool => DataType::Boolean,

@@ -68,6 +68,8 @@ impl Binder<'_> {
                 Ok(named)
             }
             OperatorKind::Render => Ok(input),
+            OperatorKind::GetSchema => rows::getschema(input, span),
+            OperatorKind::Sample(n) => self.sample(input, n, span),
             OperatorKind::MakeSeries(ms) => self.make_series(input, ms, span),
             OperatorKind::MvApply {
                 params,

@@ -60,6 +60,32 @@ impl Binder<'_> {
         input.build(span, |b| b.limit(0, Some(n)), types)
     }
 
+    /// `sample n`: n rows picked at random.
+    pub(super) fn sample(
+        &mut self,
+        input: Tab,
+        count: &Expr,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let n = self.row_count(count)?;
+        let names = input.names();
+        let mut cols = input.all_columns();
+        cols.push((
+            kql_functions::Typed::new(datafusion::functions::math::expr_fn::random(), KType::Real),
+            "__sample".to_string(),
+        ));
+        let keyed = input.project(cols, span)?;
+        let types = keyed.types.clone();
+        let shuffle = datafusion::logical_expr::col("__sample").sort(true, false);
+        let picked = keyed.build(span, |b| b.sort(vec![shuffle])?.limit(0, Some(n)), types)?;
+        let keep = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| (picked.typed(i), name))
+            .collect();
+        picked.project(keep, span)
+    }
+
     fn row_count(&mut self, e: &Expr) -> Result<usize, Diagnostic> {
         let v = self.scalar(e, None)?;
         v.as_i64_literal()
@@ -106,4 +132,48 @@ pub(super) fn count(input: Tab, span: Span) -> Result<Tab, Diagnostic> {
         },
         vec![KType::Long],
     )
+}
+
+/// `getschema`: one row per column: name, ordinal, .NET type and Kusto type.
+pub(super) fn getschema(input: Tab, span: Span) -> Result<Tab, Diagnostic> {
+    let rows: Vec<Vec<datafusion::logical_expr::Expr>> = input
+        .names()
+        .into_iter()
+        .zip(&input.types)
+        .enumerate()
+        .map(|(i, (name, ty))| {
+            vec![
+                lit(name),
+                lit(i32::try_from(i).unwrap_or(i32::MAX)),
+                lit(ty.dotnet_name()),
+                lit(ty.name()),
+            ]
+        })
+        .collect();
+    let names = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"];
+    let types = vec![KType::String, KType::Int, KType::String, KType::String];
+    let plan = if rows.is_empty() {
+        datafusion::logical_expr::LogicalPlanBuilder::empty(false).project(
+            names
+                .iter()
+                .zip(&types)
+                .map(|(n, t)| kql_functions::Typed::null(*t).expr.alias(*n))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        datafusion::logical_expr::LogicalPlanBuilder::values(rows).and_then(|b| {
+            b.project(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        datafusion::logical_expr::col(format!("column{}", i + 1)).alias(*n)
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+    }
+    .and_then(|b| b.build())
+    .map_err(crate::df_err(span))?;
+    Ok(Tab::new(plan, types))
 }

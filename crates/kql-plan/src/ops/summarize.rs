@@ -217,11 +217,7 @@ fn expand_percentiles(items: &[NamedExpr]) -> Vec<NamedExpr> {
         }
         let value = implied_name(&args[0]).unwrap_or_default();
         for (k, p) in args[1..].iter().enumerate() {
-            let label = match &p.kind {
-                ExprKind::Literal(Literal::Long(v) | Literal::Int(v)) => v.to_string(),
-                ExprKind::Literal(Literal::Real(v)) => v.to_string().replace('.', "_"),
-                _ => k.to_string(),
-            };
+            let label = percent_label(p).unwrap_or_else(|| k.to_string());
             let names = match item.names.get(k) {
                 Some(n) => vec![n.clone()],
                 None => vec![Name {
@@ -256,6 +252,15 @@ fn take_any_columns(e: &Expr) -> Option<&[Expr]> {
         {
             Some(args)
         }
+        _ => None,
+    }
+}
+
+/// How a constant percentage appears in a column name: `95`, `99_9`.
+fn percent_label(p: &Expr) -> Option<String> {
+    match &p.kind {
+        ExprKind::Literal(Literal::Long(v) | Literal::Int(v)) => Some(v.to_string()),
+        ExprKind::Literal(Literal::Real(v)) => Some(v.to_string().replace('.', "_")),
         _ => None,
     }
 }
@@ -303,6 +308,12 @@ fn aggregate_name(e: &Expr) -> Option<String> {
         return None;
     };
     let arg = args.first().and_then(by_name).unwrap_or_default();
+    // `percentile(x, 95)` → `percentile_x_95`.
+    if spec.name == "percentile"
+        && let Some(p) = args.get(1).and_then(percent_label)
+    {
+        return Some(format!("{}_{arg}_{p}", agg.column_prefix));
+    }
     Some(format!("{}_{arg}", agg.column_prefix))
 }
 
