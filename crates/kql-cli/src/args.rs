@@ -10,8 +10,9 @@ use std::path::PathBuf;
     about = "Run KQL hunting queries offline, on exported logs"
 )]
 pub struct Cli {
+    /// Without a command, in a terminal: the REPL.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -20,6 +21,8 @@ pub enum Command {
     Run(RunArgs),
     /// Parse, bind and plan queries without data (files, folders, or JSONL query lists).
     Check(CheckArgs),
+    /// An interactive console: queries, `let`s and `.`-commands (.help lists them).
+    Repl(ReplArgs),
     /// Run the regression tests of `*.kqltest.yaml` files (see docs/testing.md).
     Test(TestArgs),
     /// Print the built-in schema of a Defender XDR table.
@@ -97,4 +100,20 @@ pub struct TestArgs {
     pub junit: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+}
+
+#[derive(clap::Args, Default)]
+pub struct ReplArgs {
+    /// A folder of NAME.json/.jsonl/.ndjson/.csv/.parquet files (and NAME/ folders of them).
+    #[arg(long)]
+    pub data: Vec<PathBuf>,
+    /// One table from a file: NAME=PATH.
+    #[arg(long = "table")]
+    pub tables: Vec<String>,
+    /// Table schemas: a schema file or a folder of them.
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+    /// Pins now() and ago() (RFC 3339, e.g. 2024-05-01T12:00:00Z).
+    #[arg(long)]
+    pub now: Option<String>,
 }

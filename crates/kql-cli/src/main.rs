@@ -3,6 +3,7 @@
 mod args;
 mod check;
 mod output;
+mod repl;
 mod run;
 mod source;
 mod test;
@@ -34,10 +35,18 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        args::Command::Run(a) => runtime.block_on(run::run(a)),
-        args::Command::Schema { name } => run::print_schema(&name),
-        args::Command::Check(a) => check::check(a),
-        args::Command::Test(a) => test::test(a),
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            repl::repl(args::ReplArgs::default(), &runtime)
+        }
+        None => {
+            eprintln!("error: give a command (kql --help lists them)");
+            EXIT_USAGE
+        }
+        Some(args::Command::Repl(a)) => repl::repl(a, &runtime),
+        Some(args::Command::Run(a)) => runtime.block_on(run::run(a)),
+        Some(args::Command::Schema { name }) => run::print_schema(&name),
+        Some(args::Command::Check(a)) => check::check(a),
+        Some(args::Command::Test(a)) => test::test(a),
     };
     ExitCode::from(code)
 }

@@ -110,19 +110,30 @@ fn read_query(a: &RunArgs) -> Result<(String, String), String> {
 }
 
 fn load(session: &mut Session, a: &RunArgs) -> Result<(), String> {
-    for p in &a.params {
+    load_inputs(session, &a.data, &a.tables, &a.schema, &a.params)
+}
+
+/// Loads `--param`, `--schema`, `--data` and `--table` arguments into a session.
+pub fn load_inputs(
+    session: &mut Session,
+    data: &[PathBuf],
+    tables: &[String],
+    schema: &[PathBuf],
+    params: &[String],
+) -> Result<(), String> {
+    for p in params {
         let Some((name, value)) = p.split_once('=') else {
             return Err(format!("--param {p}: expected NAME=VALUE"));
         };
         session.set_param(name.trim(), value);
     }
-    for s in &a.schema {
+    for s in schema {
         session.load_schema(s).map_err(|e| e.to_string())?;
     }
-    for d in &a.data {
+    for d in data {
         session.load_dir(d).map_err(|e| e.to_string())?;
     }
-    for t in &a.tables {
+    for t in tables {
         let Some((name, path)) = t.split_once('=') else {
             return Err(format!("--table {t}: expected NAME=PATH"));
         };

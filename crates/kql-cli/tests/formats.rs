@@ -2,15 +2,14 @@
 
 mod common;
 
-use common::{kql_in, root};
+use common::{kql_command, root};
 use kql::datafusion::parquet::arrow::ArrowWriter;
 use kql_io::write::{ResultTable, write_csv};
 use std::path::Path;
 
 fn hunt_rows(data: &Path) -> Vec<String> {
-    let out = kql_in(
-        &root(),
-        &[
+    let out = kql_command(&root())
+        .args([
             "run",
             "queries/identify-acting-user-for-reported-phish.kql",
             "--now",
@@ -19,8 +18,9 @@ fn hunt_rows(data: &Path) -> Vec<String> {
             "json",
             "--data",
             data.to_str().expect("a UTF-8 path"),
-        ],
-    );
+        ])
+        .output()
+        .expect("kql runs");
     assert!(
         out.status.success(),
         "{}",

@@ -3,14 +3,17 @@
 
 mod common;
 
-use common::{kql_in, root};
+use common::{kql_command, root};
 use std::path::Path;
 
 const TESTS: &str = "queries/identify-acting-user-for-reported-phish.kqltest.yaml";
 
 #[test]
 fn the_reference_hunt_tests_pass() {
-    let out = kql_in(&root(), &["test", "queries/"]);
+    let out = kql_command(&root())
+        .args(["test", "queries/"])
+        .output()
+        .expect("kql runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -49,10 +52,10 @@ fn a_changed_cell_fails_with_a_diff_and_update_restores_it() {
     std::fs::write(&file, &broken).unwrap();
 
     let junit = dir.path().join("results.xml");
-    let out = kql_in(
-        dir.path(),
-        &["test", "queries", "--junit", junit.to_str().unwrap()],
-    );
+    let out = kql_command(dir.path())
+        .args(["test", "queries", "--junit", junit.to_str().unwrap()])
+        .output()
+        .expect("kql runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -71,7 +74,10 @@ fn a_changed_cell_fails_with_a_diff_and_update_restores_it() {
         "{xml}"
     );
 
-    let out = kql_in(dir.path(), &["test", "queries", "--update"]);
+    let out = kql_command(dir.path())
+        .args(["test", "queries", "--update"])
+        .output()
+        .expect("kql runs");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -79,7 +85,10 @@ fn a_changed_cell_fails_with_a_diff_and_update_restores_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
-    let out = kql_in(dir.path(), &["test", "queries"]);
+    let out = kql_command(dir.path())
+        .args(["test", "queries"])
+        .output()
+        .expect("kql runs");
     assert_eq!(out.status.code(), Some(0));
 }
 
@@ -92,7 +101,10 @@ fn a_malformed_test_file_is_a_usage_error_with_its_line() {
         "kql: print 1\ntests:\n  - name: x\n    expcet:\n      count: 1\n",
     )
     .unwrap();
-    let out = kql_in(dir.path(), &["test", "."]);
+    let out = kql_command(dir.path())
+        .args(["test", "."])
+        .output()
+        .expect("kql runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("bad.kqltest.yaml"), "{stderr}");
@@ -123,7 +135,10 @@ tests:
 "#,
     )
     .unwrap();
-    let out = kql_in(dir.path(), &["test", ".", "--format", "json"]);
+    let out = kql_command(dir.path())
+        .args(["test", ".", "--format", "json"])
+        .output()
+        .expect("kql runs");
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["passed"], 1);

@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::{kql_in, root};
+use common::{kql_command, root};
 use serde_json::Value;
 use std::process::Output;
 
 fn kql(args: &[&str]) -> Output {
-    kql_in(&root(), args)
+    kql_command(&root()).args(args).output().expect("kql runs")
 }
 
 const NOW: &str = "2024-05-08T00:00:00Z";

@@ -10,6 +10,7 @@ use kql_io::{
     load_schemas,
 };
 use kql_plan::{Binder, Catalog, Outcome, Tab};
+use kql_syntax::ast::Statement;
 use kql_syntax::{Diagnostic, diagnostic::codes};
 use kql_types::KType;
 use std::collections::BTreeMap;
@@ -113,6 +114,9 @@ pub struct Session {
     now: Option<i64>,
     params: BTreeMap<String, String>,
     warnings: Vec<String>,
+    /// `let` (and `declare`, `set`) statements every later query starts with: what a REPL
+    /// session defines.
+    prelude: Vec<Statement>,
 }
 
 impl Default for Session {
@@ -137,6 +141,7 @@ impl Session {
             now: None,
             params: BTreeMap::new(),
             warnings: Vec::new(),
+            prelude: Vec::new(),
         }
     }
 
@@ -274,6 +279,47 @@ impl Session {
         self.tables.table_names()
     }
 
+    /// The names the kept `let` statements define.
+    pub fn defined_names(&self) -> Vec<String> {
+        self.prelude
+            .iter()
+            .filter_map(|s| match s {
+                Statement::Let(l) => Some(l.name.name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Keeps `let`, `declare` and `set` statements for every later query (a REPL's session
+    /// state). They are bound now, so that an error is reported where it is made. Returns the
+    /// names the `let`s define.
+    pub fn define(&mut self, text: &str) -> Result<Vec<String>, Diagnostic> {
+        let script = kql_syntax::parse(text)?;
+        let mut names = Vec::new();
+        for stmt in &script.statements {
+            match stmt {
+                Statement::Let(l) => names.push(l.name.name.clone()),
+                Statement::Query(e) => {
+                    return Err(Diagnostic::error(
+                        codes::EXPR_KIND,
+                        "only let, declare and set statements can be kept",
+                        e.span,
+                    ));
+                }
+                Statement::DeclareParams(..) | Statement::Set(..) => {}
+            }
+        }
+        let mut binder =
+            Binder::new(&self.tables, self.now.unwrap_or(0)).with_params(self.params.clone());
+        for stmt in self.prelude.iter().chain(&script.statements) {
+            if let Outcome::Materialize { name, tab } = binder.statement(stmt)? {
+                binder.define_table(&name, tab);
+            }
+        }
+        self.prelude.extend(script.statements);
+        Ok(names)
+    }
+
     /// Parses, binds and plans a query text down to DataFusion's physical plan, without
     /// running it. Data is read only where an operator's output columns depend on it
     /// (`bag_unpack` or `pivot` without a declared schema).
@@ -281,7 +327,7 @@ impl Session {
         let script = kql_syntax::parse(query)?;
         let mut binder =
             Binder::new(&self.tables, self.now.unwrap_or(0)).with_params(self.params.clone());
-        for stmt in &script.statements {
+        for stmt in self.prelude.iter().chain(&script.statements) {
             match binder.statement(stmt)? {
                 Outcome::Materialize { name, tab } => binder.define_table(&name, tab),
                 Outcome::Query(tab) => self.tables.physical(tab.plan).map_err(|e| {
@@ -303,7 +349,7 @@ impl Session {
         let now = self.now.unwrap_or_else(now_nanos);
         let mut binder = Binder::new(&self.tables, now).with_params(self.params.clone());
         let mut results = Vec::new();
-        for stmt in &script.statements {
+        for stmt in self.prelude.iter().chain(&script.statements) {
             let span = statement_span(stmt);
             match binder.statement(stmt).map_err(QueryError::Query)? {
                 Outcome::Defined => {}

@@ -112,7 +112,7 @@ fn unquote(v: &str) -> String {
 }
 
 /// Replaces the value of `key:` inside the test's lines with `rows` (one flow mapping per
-/// line). Returns whether the key was found.
+/// line). Returns whether that changed the text.
 fn replace_block(
     lines: &mut Vec<String>,
     (start, end): (usize, usize),
@@ -146,8 +146,9 @@ fn replace_block(
         block[0].push_str(" []");
     }
     block.extend(rows.iter().map(|r| format!("{pad}- {r}")));
+    let changed = lines[at..stop] != block[..];
     lines.splice(at..stop, block);
-    true
+    changed
 }
 
 fn set_scalar(lines: &mut [String], (start, end): (usize, usize), key: &str, value: &str) -> bool {
@@ -157,8 +158,10 @@ fn set_scalar(lines: &mut [String], (start, end): (usize, usize), key: &str, val
     else {
         return false;
     };
-    lines[at] = format!("{}{key}: {value}", " ".repeat(indent(&lines[at])));
-    true
+    let new = format!("{}{key}: {value}", " ".repeat(indent(&lines[at])));
+    let changed = lines[at] != new;
+    lines[at] = new;
+    changed
 }
 
 #[cfg(test)]
