@@ -36,18 +36,8 @@ pub struct RunArgs {
     /// Query text.
     #[arg(short = 'e', long = "execute", conflicts_with = "file")]
     pub query: Option<String>,
-    /// A folder of NAME.json/.jsonl/.ndjson files (and NAME/ folders of them).
-    #[arg(long)]
-    pub data: Vec<PathBuf>,
-    /// One table from a file: NAME=PATH.
-    #[arg(long = "table")]
-    pub tables: Vec<String>,
-    /// Table schemas: a schema file or a folder of them.
-    #[arg(long)]
-    pub schema: Vec<PathBuf>,
-    /// Pins now() and ago() (RFC 3339, e.g. 2024-05-01T12:00:00Z).
-    #[arg(long)]
-    pub now: Option<String>,
+    #[command(flatten)]
+    pub inputs: Inputs,
     /// A value for a `declare query_parameters` parameter: NAME=VALUE (VALUE as plain text).
     #[arg(long = "param")]
     pub params: Vec<String>,
@@ -102,8 +92,9 @@ pub struct TestArgs {
     pub format: CheckFormat,
 }
 
+/// The data a session starts with, and its pinned `now`.
 #[derive(clap::Args, Default)]
-pub struct ReplArgs {
+pub struct Inputs {
     /// A folder of NAME.json/.jsonl/.ndjson/.csv/.parquet files (and NAME/ folders of them).
     #[arg(long)]
     pub data: Vec<PathBuf>,
@@ -116,4 +107,10 @@ pub struct ReplArgs {
     /// Pins now() and ago() (RFC 3339, e.g. 2024-05-01T12:00:00Z).
     #[arg(long)]
     pub now: Option<String>,
+}
+
+#[derive(clap::Args, Default)]
+pub struct ReplArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
 }

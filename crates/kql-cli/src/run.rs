@@ -1,6 +1,6 @@
 //! `kql run` and `kql schema`.
 
-use crate::args::{Format, RunArgs};
+use crate::args::{Format, Inputs, RunArgs};
 use crate::{EXIT_QUERY_FAILED, EXIT_USAGE};
 use kql::{QueryError, Session};
 use kql_io::write::{ResultTable, write_csv, write_json, write_ndjson, write_table};
@@ -15,22 +15,13 @@ pub async fn run(a: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut session = Session::new();
-    if let Some(now) = &a.now {
-        match kql_types::parse_datetime(now) {
-            Some(n) => session.set_now(n),
-            None => {
-                eprintln!(
-                    "error: --now: '{now}' is not a datetime (use RFC 3339, e.g. 2024-05-01T12:00:00Z)"
-                );
-                return EXIT_USAGE;
-            }
+    let mut session = match session_from(&a.inputs, &a.params) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
         }
-    }
-    if let Err(e) = load(&mut session, &a) {
-        eprintln!("error: {e}");
-        return EXIT_USAGE;
-    }
+    };
     for w in session.take_warnings() {
         eprintln!("note: {w}");
     }
@@ -47,15 +38,7 @@ pub async fn run(a: RunArgs) -> u8 {
         Some(_) => Box::new(&mut buffer),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let tables: Vec<ResultTable> = results
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ResultTable {
-            name: if i == 0 { "PrimaryResult" } else { "Table" },
-            columns: &r.columns,
-            batches: &r.batches,
-        })
-        .collect();
+    let tables = result_tables(&results);
     let written = match a.format {
         Format::Json => write_json(&mut out, &tables),
         Format::Ndjson => tables.iter().try_for_each(|t| write_ndjson(&mut out, t)),
@@ -109,31 +92,28 @@ fn read_query(a: &RunArgs) -> Result<(String, String), String> {
     Ok((origin, text))
 }
 
-fn load(session: &mut Session, a: &RunArgs) -> Result<(), String> {
-    load_inputs(session, &a.data, &a.tables, &a.schema, &a.params)
-}
-
-/// Loads `--param`, `--schema`, `--data` and `--table` arguments into a session.
-pub fn load_inputs(
-    session: &mut Session,
-    data: &[PathBuf],
-    tables: &[String],
-    schema: &[PathBuf],
-    params: &[String],
-) -> Result<(), String> {
+/// A session with the `--now`, `--param`, `--schema`, `--data` and `--table` arguments.
+pub fn session_from(inputs: &Inputs, params: &[String]) -> Result<Session, String> {
+    let mut session = Session::new();
+    if let Some(now) = &inputs.now {
+        let nanos = kql_types::parse_datetime(now).ok_or_else(|| {
+            format!("--now: '{now}' is not a datetime (use RFC 3339, e.g. 2024-05-01T12:00:00Z)")
+        })?;
+        session.set_now(nanos);
+    }
     for p in params {
         let Some((name, value)) = p.split_once('=') else {
             return Err(format!("--param {p}: expected NAME=VALUE"));
         };
         session.set_param(name.trim(), value);
     }
-    for s in schema {
+    for s in &inputs.schema {
         session.load_schema(s).map_err(|e| e.to_string())?;
     }
-    for d in data {
+    for d in &inputs.data {
         session.load_dir(d).map_err(|e| e.to_string())?;
     }
-    for t in tables {
+    for t in &inputs.tables {
         let Some((name, path)) = t.split_once('=') else {
             return Err(format!("--table {t}: expected NAME=PATH"));
         };
@@ -141,7 +121,20 @@ pub fn load_inputs(
             .load_files(name, &[PathBuf::from(path)])
             .map_err(|e| e.to_string())?;
     }
-    Ok(())
+    Ok(session)
+}
+
+/// The result tables as the writers take them: the first is `PrimaryResult`.
+pub fn result_tables(results: &[kql::QueryResult]) -> Vec<ResultTable<'_>> {
+    results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ResultTable {
+            name: if i == 0 { "PrimaryResult" } else { "Table" },
+            columns: &r.columns,
+            batches: &r.batches,
+        })
+        .collect()
 }
 
 pub fn print_schema(name: &str) -> u8 {

@@ -46,22 +46,15 @@ struct State {
 }
 
 pub fn repl(a: ReplArgs, runtime: &tokio::runtime::Runtime) -> u8 {
-    let mut session = Session::new();
-    if let Some(now) = &a.now {
-        match kql_types::parse_datetime(now) {
-            Some(n) => session.set_now(n),
-            None => {
-                eprintln!("error: --now: '{now}' is not a datetime");
-                return EXIT_USAGE;
-            }
-        }
-    }
     let started = Instant::now();
-    if let Err(e) = run::load_inputs(&mut session, &a.data, &a.tables, &a.schema, &[]) {
-        eprintln!("error: {e}");
-        return EXIT_USAGE;
-    }
-    if !a.data.is_empty() {
+    let session = match run::session_from(&a.inputs, &[]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if !a.inputs.data.is_empty() {
         eprintln!(
             "loaded {} tables in {:.2} s",
             session.table_names().len(),
@@ -200,15 +193,7 @@ fn run_input(state: &mut State, text: &str, runtime: &tokio::runtime::Runtime) {
 }
 
 fn show(state: &State, results: &[QueryResult]) -> std::io::Result<()> {
-    let tables: Vec<ResultTable> = results
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ResultTable {
-            name: if i == 0 { "PrimaryResult" } else { "Table" },
-            columns: &r.columns,
-            batches: &r.batches,
-        })
-        .collect();
+    let tables = run::result_tables(results);
     if let Some(path) = &state.output {
         return crate::output::write_atomically(path, |f| match state.format {
             Format::Json => write_json(f, &tables),
