@@ -36,6 +36,7 @@ pub const OPS: &[&str] = &[
     "bag_merge",
     "bag_remove_keys",
     "zip",
+    "bag_zip",
 ];
 
 fn json_op_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -177,6 +178,18 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
                 }
             }
             Value::Object(m)
+        }
+        "bag_zip" => {
+            let (keys, values) = (items(v.first()?), items(v.get(1)?));
+            Value::Object(
+                keys.iter()
+                    .enumerate()
+                    .filter_map(|(i, k)| {
+                        let k = k.as_str()?;
+                        Some((k.to_string(), values.get(i).cloned().unwrap_or(Value::Null)))
+                    })
+                    .collect(),
+            )
         }
         "zip" => {
             let arrays: Vec<Vec<Value>> = v.iter().map(items).collect();

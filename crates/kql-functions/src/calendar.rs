@@ -18,12 +18,53 @@ pub static DATETIME_DIFF: LazyLock<Arc<ScalarUDF>> =
 pub static DATETIME_ADD: LazyLock<Arc<ScalarUDF>> =
     LazyLock::new(|| KqlUdf::new_udf("kql_datetime_add", KType::Datetime.arrow_type(), add_body));
 
+/// `kql_make_datetime(year, month, day, hour, minute, second)`: the last is real seconds.
+pub static MAKE_DATETIME: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| KqlUdf::new_udf("kql_make_datetime", KType::Datetime.arrow_type(), make_body));
+
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         DATETIME_PART.clone(),
         DATETIME_DIFF.clone(),
         DATETIME_ADD.clone(),
+        MAKE_DATETIME.clone(),
     ]
+}
+
+fn make_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let parts: Vec<ArrayRef> = (0..5).map(|i| longs(args, i)).collect::<Result<_>>()?;
+    let parts: Vec<_> = parts
+        .iter()
+        .map(|a| a.as_primitive::<Int64Type>())
+        .collect();
+    let seconds = datafusion::arrow::compute::cast(&args[5], &DataType::Float64)?;
+    let seconds = seconds.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+    let mut out = TimestampNanosecondBuilder::with_capacity(rows).with_timezone("UTC");
+    for r in 0..rows {
+        if parts.iter().any(|p| p.is_null(r)) || seconds.is_null(r) {
+            out.append_null();
+            continue;
+        }
+        let v: Vec<i64> = parts.iter().map(|p| p.value(r)).collect();
+        let s = seconds.value(r);
+        let date = i32::try_from(v[0]).ok().and_then(|y| {
+            chrono::NaiveDate::from_ymd_opt(y, u32::try_from(v[1]).ok()?, u32::try_from(v[2]).ok()?)
+        });
+        let in_range =
+            (0..24).contains(&v[3]) && (0..60).contains(&v[4]) && (0.0..60.0).contains(&s);
+        match date.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            Some(midnight) if in_range => {
+                let base = midnight.and_utc().timestamp_nanos_opt().unwrap_or(0);
+                let nanos = base
+                    + v[3] * 3_600_000_000_000
+                    + v[4] * 60_000_000_000
+                    + (s * 1e9).round() as i64;
+                out.append_value(nanos);
+            }
+            _ => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 #[derive(Clone, Copy, PartialEq)]

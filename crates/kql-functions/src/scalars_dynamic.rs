@@ -152,6 +152,14 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "The bag without the listed keys."
     ),
     d!(
+        "bag_zip",
+        [],
+        2,
+        2,
+        |_, a| op("bag_zip", a, KType::Dynamic),
+        "A property bag of keys from one array and values from another (null where values run out)."
+    ),
+    d!(
         "zip",
         [],
         2,

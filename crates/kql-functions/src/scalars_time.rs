@@ -23,6 +23,22 @@ pub static TIME: &[FunctionSpec] = &[
         "Rounds down to a multiple of the bin size (datetimes from 1970-01-01)."
     ),
     f!(
+        "make_datetime",
+        [],
+        3,
+        6,
+        make_datetime,
+        "A datetime from year, month, day and optional hour, minute, second (real); null if invalid."
+    ),
+    f!(
+        "bin_at",
+        [],
+        3,
+        3,
+        bin_at,
+        "Rounds down to a multiple of the bin size counted from a fixed point."
+    ),
+    f!(
         "startofday",
         [],
         1,
@@ -156,31 +172,65 @@ fn bin(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     let (Some(x), Some(size)) = (it.next(), it.next()) else {
         return Err("bin() takes a value and a bin size".into());
     };
+    bin_from(x, size, None)
+}
+
+fn make_datetime(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    if args.iter().any(|a| !a.ty.is_numeric()) {
+        return Err("make_datetime() takes numbers".into());
+    }
+    let mut parts: Vec<Expr> = args.into_iter().map(|a| a.expr).collect();
+    while parts.len() < 6 {
+        parts.push(lit(0i64));
+    }
+    Ok(Typed::new(
+        crate::calendar::MAKE_DATETIME.call(parts),
+        KType::Datetime,
+    ))
+}
+
+/// `bin_at(value, size, fixed_point)`: bins aligned so that `fixed_point` starts one.
+fn bin_at(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(x), Some(size), Some(at)) = (it.next(), it.next(), it.next()) else {
+        return Err("bin_at() takes a value, a bin size and a fixed point".into());
+    };
+    if at.ty != x.ty && !(at.ty.is_numeric() && x.ty.is_numeric()) {
+        return Err(format!(
+            "bin_at(): the fixed point is {}, the value {}",
+            at.ty, x.ty
+        ));
+    }
+    bin_from(x, size, Some(at))
+}
+
+/// Rounds `x` down to a multiple of `size`, counted from `origin` (default 0 or 1970-01-01).
+fn bin_from(x: Typed, size: Typed, origin: Option<Typed>) -> Result<Typed, String> {
     match (x.ty, size.ty) {
         (KType::Datetime | KType::Timespan, KType::Timespan) => {
             let ty = x.ty;
-            let nanos = cast(x.expr, KType::Long.arrow_type());
-            let s = cast(size.expr, KType::Long.arrow_type());
-            let floored = floor_int(nanos, s);
-            let back = match ty {
-                KType::Datetime => cast(floored, ty.arrow_type()),
-                _ => cast(floored, ty.arrow_type()),
-            };
-            Ok(Typed::new(back, ty))
+            let long = |e| cast(e, KType::Long.arrow_type());
+            let base = origin.map_or(lit(0i64), |o| long(o.expr));
+            let nanos = long(x.expr) - base.clone();
+            let floored = floor_int(nanos, long(size.expr)) + base;
+            Ok(Typed::new(cast(floored, ty.arrow_type()), ty))
         }
         (a, b) if a.is_numeric() && b.is_numeric() => {
             let ty = numeric_join(a, b).unwrap_or(KType::Real);
             if matches!(ty, KType::Long) {
+                let base = origin.map_or(lit(0i64), |o| cast_to(o, ty).expr);
+                let shifted = cast_to(x, ty).expr - base.clone();
                 return Ok(Typed::new(
-                    floor_int(cast_to(x, ty).expr, cast_to(size, ty).expr),
+                    floor_int(shifted, cast_to(size, ty).expr) + base,
                     ty,
                 ));
             }
+            let base = origin.map_or(lit(0.0), |o| cast_to(o, KType::Real).expr);
             let (x, s) = (
-                cast_to(x, KType::Real).expr,
+                cast_to(x, KType::Real).expr - base.clone(),
                 cast_to(size, KType::Real).expr,
             );
-            Ok(Typed::new(floor(x / s.clone()) * s, KType::Real))
+            Ok(Typed::new(floor(x / s.clone()) * s + base, KType::Real))
         }
         (a, b) => Err(format!("bin() cannot round {a} by {b}")),
     }
