@@ -454,6 +454,14 @@ pub static MORE_TEXT: &[FunctionSpec] = &[
         "The text with its characters in reverse order."
     ),
     s!(
+        "replace_strings",
+        [],
+        3,
+        3,
+        replace_strings,
+        "Replaces several strings at once: each lookup by the rewrite at the same place."
+    ),
+    s!(
         "translate",
         [],
         3,
@@ -542,6 +550,18 @@ fn string_size(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     let v = one_arg(args)?;
     let e = datafusion::logical_expr::cast(f::octet_length(to_text(&v)), KType::Long.arrow_type());
     Ok(Typed::new(e, KType::Long))
+}
+
+fn replace_strings(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [text, lookups, rewrites] = args3(args)?;
+    Ok(Typed::new(
+        crate::text_extra::REPLACE_STRINGS.call(vec![
+            to_text(&text),
+            crate::coerce::to_dynamic(lookups).expr,
+            crate::coerce::to_dynamic(rewrites).expr,
+        ]),
+        KType::String,
+    ))
 }
 
 fn translate(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {

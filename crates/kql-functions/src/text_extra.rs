@@ -339,9 +339,64 @@ udf!(
     strcat_array_body
 );
 
+udf!(
+    REPLACE_STRINGS,
+    "kql_replace_strings",
+    DataType::Utf8,
+    replace_strings_body
+);
+
 /// Still more UDFs of this module.
 pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
-    vec![REVERSE.clone(), STRCAT_ARRAY.clone()]
+    vec![
+        REVERSE.clone(),
+        STRCAT_ARRAY.clone(),
+        REPLACE_STRINGS.clone(),
+    ]
+}
+
+/// `kql_replace_strings(text, lookups_json, rewrites_json)`: each lookup in order claims its
+/// occurrences in the parts no earlier lookup claimed; replaced text is not scanned again. A
+/// rewrite that is not a string leaves its matches as they are.
+fn replace_strings_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (texts, lookups, rewrites) = (strings(args, 0)?, strings(args, 1)?, strings(args, 2)?);
+    let mut out = StringBuilder::with_capacity(rows, rows * 32);
+    for r in 0..rows {
+        let list = |v: Option<&str>| match v.map(crate::dynamic::parse_stored) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        let (finds, repls) = (list(lookups.get(r)), list(rewrites.get(r)));
+        // (text, claimed)
+        let mut parts: Vec<(String, bool)> = vec![(texts.get(r).unwrap_or("").to_string(), false)];
+        for (i, find) in finds.iter().enumerate() {
+            let Some(find) = find.as_str().filter(|f| !f.is_empty()) else {
+                continue;
+            };
+            let with = match repls.get(i) {
+                Some(Value::String(w)) => w.clone(),
+                _ => find.to_string(),
+            };
+            parts = parts
+                .into_iter()
+                .flat_map(|(text, claimed)| {
+                    if claimed {
+                        return vec![(text, true)];
+                    }
+                    let mut pieces = Vec::new();
+                    for (k, piece) in text.split(find).enumerate() {
+                        if k > 0 {
+                            pieces.push((with.clone(), true));
+                        }
+                        pieces.push((piece.to_string(), false));
+                    }
+                    pieces
+                })
+                .collect();
+        }
+        out.append_value(parts.into_iter().map(|(t, _)| t).collect::<String>());
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn reverse_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
