@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod coerce;
 pub mod convert;
 pub mod dynamic;
+mod ip_search;
 pub mod net;
 pub mod operators;
 mod paths;
@@ -57,5 +58,6 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(series::udfs());
     v.extend(paths::udfs());
     v.extend(barrier::udfs());
+    v.extend(ip_search::udfs());
     v
 }

@@ -110,6 +110,7 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::window::WINDOW)
         .chain(crate::series::SERIES_FUNCTIONS)
         .chain(crate::paths::PATHS)
+        .chain(crate::ip_search::IP_SEARCH)
         .chain(crate::aggregates::AGGREGATES)
 }
 
