@@ -9,7 +9,7 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Builder, Int64Builder, TimestampNanosecondArray,
 };
 use datafusion::arrow::datatypes::{
-    DataType, DurationNanosecondType, Field, FieldRef, Float64Type, Int64Type, TimeUnit,
+    DataType, DurationNanosecondType, Field, FieldRef, Float64Type, Int64Type,
     TimestampNanosecondType,
 };
 use datafusion::common::{Result, ScalarValue, exec_err};
@@ -337,10 +337,7 @@ fn row_window_session_body(values: &[ArrayRef], rows: usize) -> Result<ArrayRef>
         session = Some((start, v));
         out.push(Some(start));
     }
-    let arr = TimestampNanosecondArray::from(out).with_timezone("UTC");
-    debug_assert_eq!(
-        arr.data_type(),
-        &DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
-    );
-    Ok(Arc::new(arr))
+    Ok(Arc::new(
+        TimestampNanosecondArray::from(out).with_timezone("UTC"),
+    ))
 }

@@ -86,8 +86,12 @@ impl Binder<'_> {
 
     /// A constant expression's value as a 64-bit count of ticks (datetime, timespan) or a
     /// whole number; None when it is null.
-    pub(crate) fn constant_i64(&self, v: &Typed, span: Span) -> Result<Option<i64>, Diagnostic> {
-        Ok(scalar_i64(&self.constant(v, span)?))
+    pub(crate) fn constant_ticks(
+        &mut self,
+        e: &kql_syntax::ast::Expr,
+    ) -> Result<Option<i64>, Diagnostic> {
+        let v = self.scalar(e, None)?;
+        Ok(scalar_i64(&self.constant(&v, e.span)?))
     }
 
     /// The value of an expression that reads no columns.

@@ -279,6 +279,12 @@ impl Session {
         self.tables.table_names()
     }
 
+    /// A binder over the session's tables, `now` and parameters.
+    fn binder(&self) -> Binder<'_> {
+        let now = self.now.unwrap_or_else(now_nanos);
+        Binder::new(&self.tables, now).with_params(self.params.clone())
+    }
+
     /// The names the kept `let` statements define.
     pub fn defined_names(&self) -> Vec<String> {
         self.prelude
@@ -309,8 +315,7 @@ impl Session {
                 Statement::DeclareParams(..) | Statement::Set(..) => {}
             }
         }
-        let mut binder =
-            Binder::new(&self.tables, self.now.unwrap_or(0)).with_params(self.params.clone());
+        let mut binder = self.binder();
         for stmt in self.prelude.iter().chain(&script.statements) {
             if let Outcome::Materialize { name, tab } = binder.statement(stmt)? {
                 binder.define_table(&name, tab);
@@ -325,8 +330,7 @@ impl Session {
     /// (`bag_unpack` or `pivot` without a declared schema).
     pub fn check(&self, query: &str) -> Result<(), Diagnostic> {
         let script = kql_syntax::parse(query)?;
-        let mut binder =
-            Binder::new(&self.tables, self.now.unwrap_or(0)).with_params(self.params.clone());
+        let mut binder = self.binder();
         for stmt in self.prelude.iter().chain(&script.statements) {
             match binder.statement(stmt)? {
                 Outcome::Materialize { name, tab } => binder.define_table(&name, tab),
@@ -346,8 +350,7 @@ impl Session {
     /// Runs a query text: its `let` statements, then each query statement's result.
     pub async fn run(&self, query: &str) -> Result<Vec<QueryResult>, QueryError> {
         let script = kql_syntax::parse(query).map_err(QueryError::Query)?;
-        let now = self.now.unwrap_or_else(now_nanos);
-        let mut binder = Binder::new(&self.tables, now).with_params(self.params.clone());
+        let mut binder = self.binder();
         let mut results = Vec::new();
         for stmt in self.prelude.iter().chain(&script.statements) {
             let span = statement_span(stmt);

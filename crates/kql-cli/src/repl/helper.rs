@@ -97,8 +97,13 @@ impl Completer for KqlHelper {
         names.dedup();
         let pairs = names
             .into_iter()
+            // An empty word lists everything only after `|` (the operators).
             .filter(|n| {
-                n.starts_with(word) && !word.is_empty() || word.is_empty() && head.ends_with('|')
+                if word.is_empty() {
+                    head.ends_with('|')
+                } else {
+                    n.starts_with(word)
+                }
             })
             .map(|n| Pair {
                 display: n.clone(),

@@ -12,7 +12,6 @@ use kql::{QueryError, Session};
 use serde_json::{Map, Value, json};
 use spec::{Setup, TableSource, TestCase};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The suffix that marks a test file.
@@ -115,41 +114,55 @@ pub fn is_test_file(p: &Path) -> bool {
 /// reports keep the order of the files and tests.
 fn run_all(cases: Vec<(PathBuf, TestCase)>) -> Vec<Report> {
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Report>>> = cases.iter().map(|_| Mutex::new(None)).collect();
-    let cases: Vec<Mutex<Option<(PathBuf, TestCase)>>> =
-        cases.into_iter().map(|c| Mutex::new(Some(c))).collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut done: Vec<Option<(Outcome, Option<Rows>)>> = (0..cases.len()).map(|_| None).collect();
     std::thread::scope(|s| {
-        for _ in 0..workers.min(cases.len()) {
-            s.spawn(|| {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = cases.get(i) else { break };
-                    let Some((file, case)) = slot.lock().ok().and_then(|mut c| c.take()) else {
-                        continue;
-                    };
-                    let report = rt.block_on(run_one(file, case));
-                    if let Ok(mut out) = slots[i].lock() {
-                        *out = Some(report);
+        let handles: Vec<_> = (0..workers.min(cases.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((_, case)) = cases.get(i) else { break };
+                        let ended = match &rt {
+                            Ok(rt) => rt.block_on(run_one(case)),
+                            Err(e) => {
+                                (Outcome::Error(format!("cannot start a runtime: {e}")), None)
+                            }
+                        };
+                        out.push((i, ended));
                     }
-                }
-            });
+                    out
+                })
+            })
+            .collect();
+        for h in handles {
+            for (i, ended) in h.join().unwrap_or_default() {
+                done[i] = Some(ended);
+            }
         }
     });
-    slots
+    cases
         .into_iter()
-        .filter_map(|m| m.into_inner().ok().flatten())
+        .zip(done)
+        .map(|((file, case), ended)| {
+            let (outcome, result) =
+                ended.unwrap_or_else(|| (Outcome::Error("the test's thread failed".into()), None));
+            Report {
+                file,
+                case,
+                outcome,
+                result,
+            }
+        })
         .collect()
 }
 
-async fn run_one(file: PathBuf, case: TestCase) -> Report {
-    let (outcome, result) = match execute(&case.setup).await {
+async fn run_one(case: &TestCase) -> (Outcome, Option<Rows>) {
+    match execute(&case.setup).await {
         Ok(rows) => {
             let problems = expect::check(&case.expect, &rows);
             let outcome = if problems.is_empty() {
@@ -160,12 +173,6 @@ async fn run_one(file: PathBuf, case: TestCase) -> Report {
             (outcome, Some(rows))
         }
         Err(e) => (Outcome::Error(e), None),
-    };
-    Report {
-        file,
-        case,
-        outcome,
-        result,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::tab::Tab;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::logical_expr::{Expr as DfExpr, lit};
 use kql_functions::dynamic::{DYN_GET, PARSE_JSON, parse_stored};
-use kql_functions::{FunctionKind, Typed, coerce::to_text, lookup};
+use kql_functions::{Typed, coerce::to_text, lookup};
 use kql_syntax::ast::{Expr, ExprKind, OutputSchema};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 use kql_types::KType;
@@ -211,7 +211,7 @@ impl Binder<'_> {
         let pivot = self.scalar(first, Some(&input))?;
         let is_aggregate = |e: &Expr| match &e.kind {
             ExprKind::Call { name, .. } => {
-                lookup(&name.name).is_some_and(|f| matches!(f.kind, FunctionKind::Aggregate(_)))
+                lookup(&name.name).is_some_and(|f| f.is_aggregate())
             }
             _ => false,
         };

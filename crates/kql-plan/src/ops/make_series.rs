@@ -46,9 +46,8 @@ impl Binder<'_> {
             axis.expr.clone(),
             datafusion::arrow::datatypes::DataType::Int64,
         );
-        let step = self.scalar(&ms.step, None)?;
         let step = self
-            .constant_i64(&step, ms.step.span)?
+            .constant_ticks(&ms.step)?
             .filter(|s| *s > 0)
             .ok_or_else(|| {
                 Diagnostic::error(
@@ -57,20 +56,16 @@ impl Binder<'_> {
                     ms.step.span,
                 )
             })?;
-        let bound = |e: &Option<kql_syntax::ast::Expr>,
-                     this: &mut Self|
-         -> Result<Option<i64>, Diagnostic> {
-            match e {
-                Some(e) => {
-                    let v = this.scalar(e, None)?;
-                    this.constant_i64(&v, e.span)
-                }
-                None => Ok(None),
-            }
+        let from = match &ms.from {
+            Some(e) => self.constant_ticks(e)?,
+            None => None,
         };
-        let from = bound(&ms.from, self)?;
-        let to = bound(&ms.to, self)?;
-        // Bounds not given come from the data.
+        let to = match &ms.to {
+            Some(e) => self.constant_ticks(e)?,
+            None => None,
+        };
+        // Bounds not given come from the data: `from` the first value's bin, `to` the last
+        // value, which the series then includes.
         let (from, to, inclusive) = match (from, to) {
             (Some(f), Some(t)) => (f, t, ms.inclusive),
             (f, t) => {
@@ -82,7 +77,7 @@ impl Binder<'_> {
                 let lo = scalar_i64(&found[0]);
                 let hi = scalar_i64(&found[1]);
                 match (f.or(lo.map(|v| v - v.rem_euclid(step))), t.or(hi)) {
-                    (Some(f), Some(t)) => (f, t, t == hi.unwrap_or(i64::MIN) || ms.inclusive),
+                    (Some(start), Some(end)) => (start, end, t.is_none() || ms.inclusive),
                     _ => (0, 0, false),
                 }
             }
