@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -107,6 +108,89 @@ pub struct Inputs {
     /// Pins now() and ago() (RFC 3339, e.g. 2024-05-01T12:00:00Z).
     #[arg(long)]
     pub now: Option<String>,
+    /// A folder whose files `externaldata` may read (repeatable); it reads no other file,
+    /// and nothing from the network.
+    #[arg(long = "allow-path")]
+    pub allow_paths: Vec<PathBuf>,
+    /// What to do with a malformed line of a data file: stop with its file:line:column
+    /// (fail), or skip it and report how many were skipped (skip).
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Fail)]
+    pub on_error: OnErrorArg,
+    /// Ends a query that runs longer than this (e.g. 30s, 500ms, 5m, 1h; a bare number is seconds).
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Bounds the memory of sorts, aggregations and joins (e.g. 512M, 2G; K/M/G are powers of
+    /// 1024); they spill to temporary files, and a query that still needs more ends with an error.
+    #[arg(long, value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+}
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+pub enum OnErrorArg {
+    #[default]
+    Fail,
+    Skip,
+}
+
+/// `30s`, `500ms`, `5m`, `1h`, or a number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (e.g. 30s, 500ms, 5m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("'{other}' is not a unit of time (ms, s, m, h)")),
+    };
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("'{text}' is not a positive duration"))
+}
+
+/// `512M`, `2G`, `64KiB`, or a number of bytes; K, M and G are powers of 1024.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: usize = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (e.g. 512M, 2G)"))?;
+    let scale: usize = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => return Err(format!("'{other}' is not a unit of size (K, M, G)")),
+    };
+    n.checked_mul(scale)
+        .filter(|b| *b > 0)
+        .ok_or_else(|| format!("'{text}' is not a positive size"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_parse() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("0").is_err() && parse_duration("5 years").is_err());
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("lots").is_err() && parse_size("0").is_err());
+    }
 }
 
 #[derive(clap::Args, Default)]

@@ -1,11 +1,13 @@
 //! `kql run` and `kql schema`.
 
-use crate::args::{Format, Inputs, RunArgs};
+use crate::args::{Format, Inputs, OnErrorArg, RunArgs};
 use crate::{EXIT_QUERY_FAILED, EXIT_USAGE};
 use kql::{QueryError, Session};
 use kql_io::write::{ResultTable, write_csv, write_json, write_ndjson, write_table};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
 
 pub async fn run(a: RunArgs) -> u8 {
     let (origin, query) = match read_query(&a) {
@@ -25,7 +27,10 @@ pub async fn run(a: RunArgs) -> u8 {
     for w in session.take_warnings() {
         eprintln!("note: {w}");
     }
-    let results = match session.run(&query).await {
+    let watchdog = a.inputs.timeout.map(watchdog);
+    let results = session.run(&query).await;
+    drop(watchdog);
+    let results = match results {
         Ok(r) => r,
         Err(QueryError::Query(d)) => {
             eprint!("{}", d.render(&query, &origin));
@@ -65,6 +70,23 @@ pub async fn run(a: RunArgs) -> u8 {
     }
 }
 
+/// How long past its `--timeout` a query that never yields to the engine's timer may run.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Ends the process when a query overruns its time limit by `GRACE` without the engine's
+/// own timeout ending it (a computation that never yields). Dropping the returned sender
+/// (the query ended) disarms it.
+fn watchdog(limit: Duration) -> mpsc::Sender<()> {
+    let (disarm, disarmed) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = disarmed.recv_timeout(limit + GRACE) {
+            eprintln!("error: the query ran longer than its time limit (--timeout)");
+            std::process::exit(i32::from(EXIT_QUERY_FAILED));
+        }
+    });
+    disarm
+}
+
 /// The query text and the name diagnostics use for it.
 fn read_query(a: &RunArgs) -> Result<(String, String), String> {
     if let Some(q) = &a.query {
@@ -95,6 +117,16 @@ fn read_query(a: &RunArgs) -> Result<(String, String), String> {
 /// A session with the `--now`, `--param`, `--schema`, `--data` and `--table` arguments.
 pub fn session_from(inputs: &Inputs, params: &[String]) -> Result<Session, String> {
     let mut session = Session::new();
+    if let Some(limit) = inputs.timeout {
+        session.set_timeout(limit);
+    }
+    if let Some(bytes) = inputs.memory_limit {
+        session.set_memory_limit(bytes);
+    }
+    session.set_on_error(match inputs.on_error {
+        OnErrorArg::Fail => kql_io::OnError::Fail,
+        OnErrorArg::Skip => kql_io::OnError::Skip,
+    });
     if let Some(now) = &inputs.now {
         let nanos = kql_types::parse_datetime(now).ok_or_else(|| {
             format!("--now: '{now}' is not a datetime (use RFC 3339, e.g. 2024-05-01T12:00:00Z)")
@@ -106,6 +138,11 @@ pub fn session_from(inputs: &Inputs, params: &[String]) -> Result<Session, Strin
             return Err(format!("--param {p}: expected NAME=VALUE"));
         };
         session.set_param(name.trim(), value);
+    }
+    for dir in &inputs.allow_paths {
+        session
+            .allow_path(dir)
+            .map_err(|e| format!("--allow-path {e}"))?;
     }
     for s in &inputs.schema {
         session.load_schema(s).map_err(|e| e.to_string())?;

@@ -12,25 +12,60 @@ use kql_types::{KType, parse_datetime, parse_timespan};
 use serde_json::Value;
 use std::sync::Arc;
 
-pub fn build_batch(rows: &[Row], columns: &[(String, KType)]) -> Result<RecordBatch, String> {
+/// A batch, and per column how many values did not fit the column's type (nonzero only).
+pub struct Built {
+    pub batch: RecordBatch,
+    pub nulled: Vec<(String, usize)>,
+}
+
+pub fn build_batch(rows: &[Row], columns: &[(String, KType)]) -> Result<Built, String> {
     let schema = Arc::new(Schema::new(
         columns
             .iter()
             .map(|(n, t)| t.field(n.clone()))
             .collect::<Vec<_>>(),
     ));
-    let arrays: Vec<ArrayRef> = columns
-        .iter()
-        .map(|(name, ty)| build_column(rows.iter().map(|r| r.get(name)), *ty, rows.len()))
-        .collect::<Result<_, _>>()?;
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
+    let mut nulled = Vec::new();
+    for (name, ty) in columns {
+        let mut misfits = 0;
+        let array = build_column(
+            rows.iter().map(|r| r.get(name)),
+            *ty,
+            rows.len(),
+            &mut misfits,
+        )?;
+        arrays.push(array);
+        if misfits > 0 {
+            nulled.push((name.clone(), misfits));
+        }
+    }
     let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
-    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| e.to_string())
+    let batch =
+        RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| e.to_string())?;
+    Ok(Built { batch, nulled })
+}
+
+/// Converts one value with `convert`; a value present but not convertible counts as a misfit.
+/// Null, missing and empty-string values are simply null.
+fn fit<'a, T>(
+    v: Option<&'a Value>,
+    convert: impl Fn(&'a Value) -> Option<T>,
+    misfits: &mut usize,
+) -> Option<T> {
+    let v = v.filter(|v| !v.is_null() && v.as_str() != Some(""))?;
+    let out = convert(v);
+    if out.is_none() {
+        *misfits += 1;
+    }
+    out
 }
 
 fn build_column<'a>(
     values: impl Iterator<Item = Option<&'a Value>>,
     ty: KType,
     n: usize,
+    misfits: &mut usize,
 ) -> Result<ArrayRef, String> {
     Ok(match ty {
         KType::String | KType::Guid => {
@@ -50,21 +85,22 @@ fn build_column<'a>(
         KType::Long => {
             let mut b = Int64Builder::with_capacity(n);
             for v in values {
-                b.append_option(v.and_then(long_of));
+                b.append_option(fit(v, long_of, misfits));
             }
             Arc::new(b.finish())
         }
         KType::Int => {
             let mut b = Int32Builder::with_capacity(n);
             for v in values {
-                b.append_option(v.and_then(long_of).and_then(|x| i32::try_from(x).ok()));
+                let int = |v| long_of(v).and_then(|x| i32::try_from(x).ok());
+                b.append_option(fit(v, int, misfits));
             }
             Arc::new(b.finish())
         }
         KType::Real | KType::Decimal => {
             let mut b = Float64Builder::with_capacity(n);
             for v in values {
-                b.append_option(v.and_then(real_of));
+                b.append_option(fit(v, real_of, misfits));
             }
             let a = b.finish();
             if ty == KType::Decimal {
@@ -76,21 +112,23 @@ fn build_column<'a>(
         KType::Bool => {
             let mut b = BooleanBuilder::with_capacity(n);
             for v in values {
-                b.append_option(v.and_then(bool_of));
+                b.append_option(fit(v, bool_of, misfits));
             }
             Arc::new(b.finish())
         }
         KType::Datetime => {
             let mut b = TimestampNanosecondBuilder::with_capacity(n).with_timezone("UTC");
             for v in values {
-                b.append_option(v.and_then(Value::as_str).and_then(parse_datetime));
+                let datetime = |v: &Value| v.as_str().and_then(parse_datetime);
+                b.append_option(fit(v, datetime, misfits));
             }
             Arc::new(b.finish())
         }
         KType::Timespan => {
             let mut b = DurationNanosecondBuilder::with_capacity(n);
             for v in values {
-                b.append_option(v.and_then(Value::as_str).and_then(parse_timespan));
+                let timespan = |v: &Value| v.as_str().and_then(parse_timespan);
+                b.append_option(fit(v, timespan, misfits));
             }
             Arc::new(b.finish())
         }

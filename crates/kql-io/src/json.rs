@@ -13,6 +13,16 @@ use std::path::Path;
 
 pub type Row = Map<String, Value>;
 
+/// What a loader does with a line it cannot read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop the load with the file, line and column of the problem.
+    #[default]
+    Fail,
+    /// Skip the line and count it (newline-delimited files and CSV rows).
+    Skip,
+}
+
 /// A table read from a file, typed by its declared schema or by inference.
 #[derive(Debug)]
 pub struct LoadedTable {
@@ -20,26 +30,43 @@ pub struct LoadedTable {
     pub columns: Vec<(String, KType)>,
     /// Fields of the data that the declared schema lacks (kept as extra columns).
     pub extra_columns: Vec<String>,
+    /// Per column, how many values did not fit its type and were nulled (only nonzero).
+    pub nulled: Vec<(String, usize)>,
+    /// Malformed lines skipped under `OnError::Skip`.
+    pub skipped: Skipped,
+}
+
+/// Lines a load skipped: how many, and the first one's problem.
+#[derive(Debug, Default)]
+pub struct Skipped {
+    pub count: usize,
+    pub first: Option<LoadError>,
 }
 
 /// Loads a JSON file. With `declared`, columns get the declared types (missing ones are
 /// null/empty, unknown fields are appended with inferred types).
-pub fn load_json(path: &Path, declared: Option<&TableSchema>) -> Result<LoadedTable, LoadError> {
+pub fn load_json(
+    path: &Path,
+    declared: Option<&TableSchema>,
+    on_error: OnError,
+) -> Result<LoadedTable, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, e.to_string()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        LoadError::new(path, format!("invalid UTF-8 ({e})")).at(line, 1)
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (rows, typed) =
-        parse_rows(text).map_err(|(msg, line, col)| LoadError::new(path, msg).at(line, col))?;
+    json_from_bytes(path, &bytes, declared, on_error)
+}
+
+/// Loads JSON from bytes; `path` names them in errors.
+pub fn json_from_bytes(
+    path: &Path,
+    bytes: &[u8],
+    declared: Option<&TableSchema>,
+    on_error: OnError,
+) -> Result<LoadedTable, LoadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let parsed = parse_rows(bytes, on_error)
+        .map_err(|(msg, line, col)| LoadError::new(path, msg).at(line, col))?;
     let mut columns: Vec<(String, KType)> = Vec::new();
     let mut extra_columns = Vec::new();
-    let inferred = infer_columns(&rows);
+    let inferred = infer_columns(&parsed.rows);
     match declared {
         Some(schema) => {
             columns = schema.columns.clone();
@@ -52,7 +79,8 @@ pub fn load_json(path: &Path, declared: Option<&TableSchema>) -> Result<LoadedTa
         }
         None => {
             for (name, ty) in inferred {
-                let ty = typed
+                let ty = parsed
+                    .typed
                     .iter()
                     .find(|(n, _)| *n == name)
                     .map_or(ty, |(_, t)| *t);
@@ -60,53 +88,93 @@ pub fn load_json(path: &Path, declared: Option<&TableSchema>) -> Result<LoadedTa
             }
         }
     }
-    let batch = build_batch(&rows, &columns).map_err(|e| LoadError::new(path, e))?;
+    let built = build_batch(&parsed.rows, &columns).map_err(|e| LoadError::new(path, e))?;
+    let skipped = Skipped {
+        count: parsed.skipped.len(),
+        first: parsed
+            .skipped
+            .into_iter()
+            .next()
+            .map(|(msg, line, col)| LoadError::new(path, msg).at(line, col)),
+    };
     Ok(LoadedTable {
-        batch,
+        batch: built.batch,
         columns,
         extra_columns,
+        nulled: built.nulled,
+        skipped,
     })
 }
 
+/// A problem and its 1-based line and column.
 type ParseError = (String, usize, usize);
 
-/// Rows, and the column types the file itself declares.
-type Parsed = (Vec<Row>, Vec<(String, KType)>);
+/// What a file held: rows, the column types the file itself declares (API responses), and
+/// the lines skipped as malformed.
+#[derive(Default)]
+struct Parsed {
+    rows: Vec<Row>,
+    typed: Vec<(String, KType)>,
+    skipped: Vec<ParseError>,
+}
 
-/// The rows of the text, and column types the file itself declares (API responses).
-fn parse_rows(text: &str) -> Result<Parsed, ParseError> {
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+/// The rows of the text: an array of objects, an API response, one object, or one object
+/// per line.
+fn parse_rows(bytes: &[u8], on_error: OnError) -> Result<Parsed, ParseError> {
+    let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Ok(Parsed::default());
+    };
+    let located = |e: serde_json::Error| (message(&e), e.line(), e.column());
+    if bytes[first] == b'[' {
+        let v: Value = serde_json::from_slice(bytes).map_err(located)?;
+        return Ok(Parsed {
+            rows: objects(v)?,
+            ..Parsed::default()
+        });
     }
-    if trimmed.starts_with('[') {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| (e.to_string(), e.line(), e.column()))?;
-        return Ok((objects(v)?, Vec::new()));
-    }
-    // A single document that is an API response, or NDJSON.
-    if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) {
+    // A single document that is an API response or one object, or NDJSON.
+    if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(bytes) {
         if obj.contains_key("tables") {
             return log_analytics(obj);
         }
         if obj.contains_key("Results") {
             return advanced_hunting(obj);
         }
-        return Ok((vec![obj], Vec::new()));
+        return Ok(Parsed {
+            rows: vec![obj],
+            ..Parsed::default()
+        });
     }
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
+    let mut parsed = Parsed::default();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(o)) => rows.push(o),
-            Ok(_) => return Err(("expected a JSON object on each line".into(), i + 1, 1)),
-            Err(e) => return Err((e.to_string(), i + 1, e.column())),
+        let row = match std::str::from_utf8(line) {
+            Err(e) => Err(("invalid UTF-8".to_string(), i + 1, e.valid_up_to() + 1)),
+            Ok(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(o)) => Ok(o),
+                Ok(_) => Err(("expected a JSON object on each line".to_string(), i + 1, 1)),
+                Err(e) => Err((message(&e), i + 1, e.column())),
+            },
+        };
+        match (row, on_error) {
+            (Ok(o), _) => parsed.rows.push(o),
+            (Err(e), OnError::Fail) => return Err(e),
+            (Err(e), OnError::Skip) => parsed.skipped.push(e),
         }
     }
-    Ok((rows, Vec::new()))
+    Ok(parsed)
+}
+
+/// serde_json's message without its own "at line L column C" (the error carries those).
+fn message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((what, _)) => what.to_string(),
+        None => text,
+    }
 }
 
 fn objects(v: Value) -> Result<Vec<Row>, ParseError> {
@@ -168,7 +236,11 @@ fn log_analytics(obj: Row) -> Result<Parsed, ParseError> {
                 .collect(),
         );
     }
-    Ok((rows, cols))
+    Ok(Parsed {
+        rows,
+        typed: cols,
+        skipped: Vec::new(),
+    })
 }
 
 /// `{"Schema":[{"Name","Type"}],"Results":[{...}]}`.
@@ -199,7 +271,11 @@ fn advanced_hunting(obj: Row) -> Result<Parsed, ParseError> {
             .cloned()
             .unwrap_or(Value::Array(Vec::new())),
     )?;
-    Ok((rows, cols))
+    Ok(Parsed {
+        rows,
+        typed: cols,
+        skipped: Vec::new(),
+    })
 }
 
 /// Advanced Hunting reports .NET type names (`DateTime`, `Int64`, `Object`, ...).
@@ -221,23 +297,41 @@ fn ah_type(name: &str) -> KType {
 mod tests {
     use super::*;
 
+    fn rows(text: &str) -> Parsed {
+        parse_rows(text.as_bytes(), OnError::Fail).unwrap()
+    }
+
     #[test]
     fn shapes_are_detected() {
-        let (rows, _) = parse_rows("{\"a\":1}\n{\"a\":2}\r\n").unwrap();
-        assert_eq!(rows.len(), 2);
-        let (rows, _) = parse_rows("[{\"a\":1},{\"a\":2},{\"a\":3}]").unwrap();
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows("{\"a\":1}\n{\"a\":2}\r\n").rows.len(), 2);
+        assert_eq!(rows("[{\"a\":1},{\"a\":2},{\"a\":3}]").rows.len(), 3);
         let la = r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"a","type":"long"}],"rows":[[1],[2]]}]}"#;
-        let (rows, cols) = parse_rows(la).unwrap();
-        assert_eq!((rows.len(), cols[0].1), (2, KType::Long));
+        let p = rows(la);
+        assert_eq!((p.rows.len(), p.typed[0].1), (2, KType::Long));
         let ah = r#"{"Schema":[{"Name":"T","Type":"DateTime"}],"Results":[{"T":"2021-01-01T00:00:00Z"}]}"#;
-        let (rows, cols) = parse_rows(ah).unwrap();
-        assert_eq!((rows.len(), cols[0].1), (1, KType::Datetime));
+        let p = rows(ah);
+        assert_eq!((p.rows.len(), p.typed[0].1), (1, KType::Datetime));
     }
 
     #[test]
     fn bad_line_is_located() {
-        let err = parse_rows("{\"a\":1}\n{\"a\":\n{\"a\":3}").unwrap_err();
-        assert_eq!(err.1, 2);
+        let text = b"{\"a\":1}\n{\"a\":\n{\"a\":3}";
+        let err = parse_rows(text, OnError::Fail).err().unwrap();
+        assert_eq!(
+            (err.0.as_str(), err.1, err.2),
+            ("EOF while parsing a value", 2, 5)
+        );
+        let text = b"{\"a\":1}\n{\"a\":\"\xff\"}\n{\"a\":3}";
+        let err = parse_rows(text, OnError::Fail).err().unwrap();
+        assert_eq!((err.0.as_str(), err.1, err.2), ("invalid UTF-8", 2, 7));
+    }
+
+    #[test]
+    fn skipping_counts_the_bad_lines() {
+        let text = b"{\"a\":1}\n{\"a\":\n[1]\n{\"a\":\"\xff\"}\n{\"a\":3}";
+        let p = parse_rows(text, OnError::Skip).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        let lines: Vec<usize> = p.skipped.iter().map(|e| e.1).collect();
+        assert_eq!(lines, [2, 3, 4]);
     }
 }

@@ -12,8 +12,8 @@ pub mod schema;
 pub mod write;
 
 pub use builtin::{builtin_schema, builtin_table_names};
-pub use csv::load_csv;
+pub use csv::{load_csv, load_csv_positional};
 pub use error::LoadError;
-pub use json::{LoadedTable, load_json};
+pub use json::{LoadedTable, OnError, Skipped, json_from_bytes, load_json};
 pub use parquet::load_parquet;
 pub use schema::{TableSchema, load_schemas};

@@ -2,7 +2,7 @@
 //! declared schema or the Arrow type decides, and values are cast to the Kusto Arrow type.
 
 use crate::error::LoadError;
-use crate::json::LoadedTable;
+use crate::json::{LoadedTable, Skipped};
 use crate::schema::TableSchema;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::Schema;
@@ -74,5 +74,7 @@ fn to_kusto_types(
         batch: RecordBatch::try_new(schema, arrays)?,
         columns,
         extra_columns,
+        nulled: Vec::new(),
+        skipped: Skipped::default(),
     })
 }

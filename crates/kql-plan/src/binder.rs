@@ -35,7 +35,7 @@ pub(crate) enum Value {
 }
 
 pub struct Binder<'c> {
-    catalog: &'c dyn Catalog,
+    pub(crate) catalog: &'c dyn Catalog,
     pub(crate) ctx: CallCtx,
     pub(crate) scope: Scope,
     /// Aggregates collected while binding a `summarize` (expression, internal column name).

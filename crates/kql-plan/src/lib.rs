@@ -16,7 +16,7 @@ mod scope;
 mod tab;
 
 pub use binder::{Binder, Outcome};
-pub use catalog::Catalog;
+pub use catalog::{Catalog, ExternalFile};
 pub use tab::Tab;
 
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};

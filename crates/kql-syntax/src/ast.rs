@@ -396,6 +396,12 @@ pub enum OperatorKind {
         columns: Vec<ColumnDecl>,
         values: Vec<Expr>,
     },
+    /// `externaldata (columns) [uris] with (properties)`: a table read from files.
+    ExternalData {
+        columns: Vec<ColumnDecl>,
+        uris: Vec<Expr>,
+        properties: Vec<OpParam>,
+    },
     As(Name),
     GetSchema,
     Serialize(Vec<NamedExpr>),

@@ -67,18 +67,19 @@ impl Diagnostic {
         let line = index.line_text(start.line);
         let gutter = start.line.to_string();
         let pad = " ".repeat(gutter.len());
-        let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{gutter} | {line}");
         let end = index.line_col(self.span.end.max(self.span.start));
         let width = if end.line == start.line {
             end.column.saturating_sub(start.column).max(1)
         } else {
             line.chars().count().saturating_sub(start.column - 1).max(1)
         };
+        let (shown, column, width) = excerpt(line, start.column, width);
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{gutter} | {shown}");
         let _ = writeln!(
             out,
             "{pad} | {}{}",
-            " ".repeat(start.column - 1),
+            " ".repeat(column - 1),
             "^".repeat(width)
         );
         for note in &self.notes {
@@ -89,6 +90,31 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Lines longer than this are shown as a window around the caret.
+const MAX_SHOWN: usize = 120;
+
+/// The part of `line` to show, and the caret's 1-based column and width within it: long
+/// lines (a query pasted on one line, generated text) are cut to a window around the span.
+fn excerpt(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_SHOWN {
+        return (line.to_string(), column, width);
+    }
+    let first = column.saturating_sub(MAX_SHOWN / 3 + 1).min(chars.len());
+    let last = (first + MAX_SHOWN).min(chars.len());
+    let mut shown = String::new();
+    if first > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[first..last]);
+    if last < chars.len() {
+        shown.push('…');
+    }
+    let column = column - first + usize::from(first > 0);
+    let width = width.min(MAX_SHOWN + 2 - column).max(1);
+    (shown, column, width)
 }
 
 /// The catalog of diagnostic codes. Kusto's own codes where the meaning matches.
@@ -111,6 +137,10 @@ pub mod codes {
     pub const EXPR_KIND: &str = "KS201";
     /// A valid construct the engine does not run yet.
     pub const UNSUPPORTED: &str = "KQL001";
+    /// A query beyond a limit of the engine (nesting, chain length, plan depth, time, memory).
+    pub const LIMIT: &str = "KQL002";
+    /// Refused: a network resource, or a file outside the folders the user allowed.
+    pub const REFUSED: &str = "KQL003";
     /// An error raised while the query executed.
     pub const RUNTIME: &str = "KQL100";
 }
@@ -132,5 +162,19 @@ mod tests {
             text,
             "query.kql:2:9: error[KS142]: unknown column 'Acount'\n  |\n2 | | where Acount == 1\n  |         ^^^^^^\n"
         );
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_caret() {
+        let src = format!("print {}x", "(".repeat(1000));
+        let d = Diagnostic::error(codes::LIMIT, "too deep", Span::new(806, 807));
+        let text = d.render(&src, "q");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[2].chars().count() < 130, "{}", lines[2]);
+        let caret = lines[3].find('^').unwrap();
+        // The caret stands under the character the span starts at.
+        let shown: Vec<char> = lines[2].chars().collect();
+        assert_eq!(shown[lines[3][..caret].chars().count()], '(');
+        assert!(lines[2].starts_with("1 | …") && lines[2].ends_with('…'));
     }
 }

@@ -9,10 +9,13 @@
 //! # Ok(()) }
 //! ```
 
+mod external;
+mod limits;
 mod session;
 
 /// The DataFusion this engine is built on, for programs that embed it.
 pub use datafusion;
 pub use kql_syntax::{Diagnostic, Span};
 pub use kql_types::KType;
-pub use session::{QueryError, QueryResult, Session};
+pub use limits::MAX_PLAN_DEPTH;
+pub use session::{PLANNING_STACK, QueryError, QueryResult, Session};

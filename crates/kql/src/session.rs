@@ -1,21 +1,24 @@
 //! A session: registered tables, a pinned `now`, and query execution.
 
+use crate::{external, limits};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use kql_io::{
-    LoadError, LoadedTable, TableSchema, builtin_schema, load_csv, load_json, load_parquet,
-    load_schemas,
+    LoadError, LoadedTable, OnError, TableSchema, builtin_schema, load_csv, load_json,
+    load_parquet, load_schemas,
 };
-use kql_plan::{Binder, Catalog, Outcome, Tab};
+use kql_plan::{Binder, Catalog, ExternalFile, Outcome, Tab};
 use kql_syntax::ast::Statement;
 use kql_syntax::{Diagnostic, diagnostic::codes};
 use kql_types::KType;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One result table of a query.
 #[derive(Debug)]
@@ -51,6 +54,10 @@ struct Tables {
     tables: BTreeMap<String, Arc<dyn TableProvider>>,
     /// The session's context (a shared handle), to evaluate plans while binding.
     ctx: SessionContext,
+    /// Canonical folders whose files `externaldata` may read.
+    allowed: Vec<PathBuf>,
+    /// What loading does with a malformed line.
+    on_error: OnError,
 }
 
 impl Catalog for Tables {
@@ -73,6 +80,10 @@ impl Catalog for Tables {
                 .map_err(|e| e.to_string())
         })
     }
+
+    fn external_file(&self, file: &ExternalFile<'_>) -> Result<Arc<dyn TableProvider>, String> {
+        external::read(file, &self.allowed, self.on_error)
+    }
 }
 
 impl Tables {
@@ -89,6 +100,10 @@ impl Tables {
     }
 }
 
+/// The stack of the threads that plan: DataFusion's optimiser recurses once per plan level
+/// (up to `limits::MAX_PLAN_DEPTH`). Only the pages used are ever touched.
+pub const PLANNING_STACK: usize = 64 << 20;
+
 /// Runs a future to completion on a thread of its own with its own runtime: binding is
 /// synchronous and may itself run inside the caller's runtime, which must not be blocked
 /// from within.
@@ -96,14 +111,17 @@ fn on_own_runtime<T: Send>(
     fut: impl std::future::Future<Output = Result<T, String>> + Send,
 ) -> Result<T, String> {
     std::thread::scope(|s| {
-        s.spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .map_err(|e| e.to_string())?;
-            rt.block_on(fut)
-        })
-        .join()
-        .unwrap_or_else(|_| Err("the evaluation thread failed".to_string()))
+        std::thread::Builder::new()
+            .stack_size(PLANNING_STACK)
+            .spawn_scoped(s, move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                rt.block_on(fut)
+            })
+            .map_err(|e| e.to_string())?
+            .join()
+            .unwrap_or_else(|_| Err("the evaluation thread failed".to_string()))
     })
 }
 
@@ -113,6 +131,8 @@ pub struct Session {
     schemas: BTreeMap<String, TableSchema>,
     now: Option<i64>,
     params: BTreeMap<String, String>,
+    timeout: Option<Duration>,
+    memory_limit: Option<usize>,
     warnings: Vec<String>,
     /// `let` (and `declare`, `set`) statements every later query starts with: what a REPL
     /// session defines.
@@ -127,19 +147,20 @@ impl Default for Session {
 
 impl Session {
     pub fn new() -> Self {
-        let ctx = SessionContext::new();
-        for udf in kql_functions::all_udfs() {
-            ctx.register_udf(udf.as_ref().clone());
-        }
+        let ctx = context(SessionConfig::new(), None);
         Session {
             tables: Tables {
                 tables: BTreeMap::new(),
                 ctx: ctx.clone(),
+                allowed: Vec::new(),
+                on_error: OnError::Fail,
             },
             ctx,
             schemas: BTreeMap::new(),
             now: None,
             params: BTreeMap::new(),
+            timeout: None,
+            memory_limit: None,
             warnings: Vec::new(),
             prelude: Vec::new(),
         }
@@ -148,6 +169,36 @@ impl Session {
     /// Pins `now()` (and so `ago()`) for every query, in nanoseconds since the epoch.
     pub fn set_now(&mut self, nanos: i64) {
         self.now = Some(nanos);
+    }
+
+    /// Ends any query that runs longer than `limit` with a diagnostic.
+    pub fn set_timeout(&mut self, limit: Duration) {
+        self.timeout = Some(limit);
+    }
+
+    /// Bounds the memory of query operators (sorts, aggregations, joins) to `bytes`: they
+    /// spill to temporary files where they can, and a query that still needs more ends
+    /// with a diagnostic. Loaded tables are not counted.
+    pub fn set_memory_limit(&mut self, bytes: usize) {
+        let ctx = context(self.ctx.copied_config(), Some(bytes));
+        self.tables.ctx = ctx.clone();
+        self.ctx = ctx;
+        self.memory_limit = Some(bytes);
+    }
+
+    /// What loading does with malformed lines from now on: stop (the default) or skip and
+    /// count them (a note says how many).
+    pub fn set_on_error(&mut self, on_error: OnError) {
+        self.tables.on_error = on_error;
+    }
+
+    /// Lets `externaldata` read the files under `dir`. Without any, it reads none.
+    pub fn allow_path(&mut self, dir: &Path) -> Result<(), LoadError> {
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| LoadError::new(dir, e.to_string()))?;
+        self.tables.allowed.push(dir);
+        Ok(())
     }
 
     /// Gives a value (as text) to a `declare query_parameters` parameter.
@@ -226,8 +277,10 @@ impl Session {
         for f in files {
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or_default();
             let loaded: Vec<LoadedTable> = match ext {
-                "json" | "jsonl" | "ndjson" => vec![load_json(f, declared.as_ref())?],
-                "csv" => vec![load_csv(f, declared.as_ref())?],
+                "json" | "jsonl" | "ndjson" => {
+                    vec![load_json(f, declared.as_ref(), self.tables.on_error)?]
+                }
+                "csv" => vec![load_csv(f, declared.as_ref(), self.tables.on_error)?],
                 "parquet" => load_parquet(f, declared.as_ref())?,
                 _ => {
                     return Err(LoadError::new(
@@ -237,6 +290,7 @@ impl Session {
                 }
             };
             for t in loaded {
+                self.note_damage(f, &t);
                 if !t.extra_columns.is_empty() {
                     self.warnings.push(format!(
                         "{}: fields not in the schema of {name}, kept as extra columns: {}",
@@ -264,6 +318,34 @@ impl Session {
             .map_err(|e| LoadError::new(name, e.to_string()))?;
         self.register(name, Arc::new(mem));
         Ok(())
+    }
+
+    /// Notes what a load could not keep as it was: nulled values and skipped lines.
+    fn note_damage(&mut self, file: &Path, t: &LoadedTable) {
+        if !t.nulled.is_empty() {
+            let counts: Vec<String> = t
+                .nulled
+                .iter()
+                .map(|(column, n)| {
+                    let ty = t.columns.iter().find(|(c, _)| c == column);
+                    let ty = ty.map_or(String::new(), |(_, ty)| format!(" ({ty})"));
+                    format!("{column}{ty}: {n}")
+                })
+                .collect();
+            self.warnings.push(format!(
+                "{}: values that do not fit their column's type were nulled: {}",
+                file.display(),
+                counts.join(", ")
+            ));
+        }
+        if let Some(first) = &t.skipped.first {
+            self.warnings.push(format!(
+                "{}: skipped {} malformed line{} (the first: {first})",
+                file.display(),
+                t.skipped.count,
+                if t.skipped.count == 1 { "" } else { "s" }
+            ));
+        }
     }
 
     pub fn register(&mut self, name: &str, table: Arc<dyn TableProvider>) {
@@ -327,20 +409,24 @@ impl Session {
 
     /// Parses, binds and plans a query text down to DataFusion's physical plan, without
     /// running it. Data is read only where an operator's output columns depend on it
-    /// (`bag_unpack` or `pivot` without a declared schema).
+    /// (`bag_unpack` or `pivot` without a declared schema), and the files `externaldata`
+    /// names are read.
     pub fn check(&self, query: &str) -> Result<(), Diagnostic> {
         let script = kql_syntax::parse(query)?;
         let mut binder = self.binder();
         for stmt in self.prelude.iter().chain(&script.statements) {
             match binder.statement(stmt)? {
                 Outcome::Materialize { name, tab } => binder.define_table(&name, tab),
-                Outcome::Query(tab) => self.tables.physical(tab.plan).map_err(|e| {
-                    Diagnostic::error(
-                        codes::RUNTIME,
-                        format!("planning failed: {e}"),
-                        statement_span(stmt),
-                    )
-                })?,
+                Outcome::Query(tab) => {
+                    limits::check_depth(&tab.plan, statement_span(stmt))?;
+                    self.tables.physical(tab.plan).map_err(|e| {
+                        Diagnostic::error(
+                            codes::RUNTIME,
+                            format!("planning failed: {e}"),
+                            statement_span(stmt),
+                        )
+                    })?
+                }
                 Outcome::Defined => {}
             }
         }
@@ -349,6 +435,19 @@ impl Session {
 
     /// Runs a query text: its `let` statements, then each query statement's result.
     pub async fn run(&self, query: &str) -> Result<Vec<QueryResult>, QueryError> {
+        let Some(limit) = self.timeout else {
+            return self.run_unlimited(query).await;
+        };
+        match tokio::time::timeout(limit, self.run_unlimited(query)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(QueryError::Query(limits::timed_out(
+                limit,
+                kql_syntax::Span::new(0, query.len()),
+            ))),
+        }
+    }
+
+    async fn run_unlimited(&self, query: &str) -> Result<Vec<QueryResult>, QueryError> {
         let script = kql_syntax::parse(query).map_err(QueryError::Query)?;
         let mut binder = self.binder();
         let mut results = Vec::new();
@@ -360,14 +459,15 @@ impl Session {
                     let types = tab.types.clone();
                     let schema = Arc::new(tab.plan.schema().as_arrow().clone());
                     let batches = self.collect(tab, span).await?;
-                    let mem = MemTable::try_new(schema, vec![batches]).map_err(runtime(span))?;
+                    let mem = MemTable::try_new(schema, vec![batches])
+                        .map_err(|e| self.failed(e, span))?;
                     let plan = datafusion::logical_expr::LogicalPlanBuilder::scan(
                         &name,
                         datafusion::datasource::provider_as_source(Arc::new(mem)),
                         None,
                     )
                     .and_then(|b| b.build())
-                    .map_err(runtime(span))?;
+                    .map_err(|e| self.failed(e, span))?;
                     binder.define_table(&name, Tab::new(plan, types));
                 }
                 Outcome::Query(tab) => {
@@ -385,23 +485,35 @@ impl Session {
         tab: Tab,
         span: kql_syntax::Span,
     ) -> Result<Vec<RecordBatch>, QueryError> {
+        limits::check_depth(&tab.plan, span).map_err(QueryError::Query)?;
         let df = self
             .ctx
             .execute_logical_plan(tab.plan)
             .await
-            .map_err(runtime(span))?;
-        df.collect().await.map_err(runtime(span))
+            .map_err(|e| self.failed(e, span))?;
+        df.collect().await.map_err(|e| self.failed(e, span))
+    }
+
+    fn failed(&self, e: datafusion::error::DataFusionError, span: kql_syntax::Span) -> QueryError {
+        QueryError::Query(limits::runtime_error(e, self.memory_limit, span))
     }
 }
 
-fn runtime(span: kql_syntax::Span) -> impl Fn(datafusion::error::DataFusionError) -> QueryError {
-    move |e| {
-        QueryError::Query(Diagnostic::error(
-            codes::RUNTIME,
-            format!("query failed: {e}"),
-            span,
-        ))
+/// A context with the engine's functions, and a memory pool of `memory_limit` bytes.
+fn context(config: SessionConfig, memory_limit: Option<usize>) -> SessionContext {
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(bytes) = memory_limit {
+        runtime = runtime.with_memory_limit(bytes, 1.0);
     }
+    // The builder fails only on a disk manager it cannot create; fall back to no limit.
+    let ctx = match runtime.build_arc() {
+        Ok(env) => SessionContext::new_with_config_rt(config, env),
+        Err(_) => SessionContext::new_with_config(config),
+    };
+    for udf in kql_functions::all_udfs() {
+        ctx.register_udf(udf.as_ref().clone());
+    }
+    ctx
 }
 
 fn statement_span(s: &kql_syntax::ast::Statement) -> kql_syntax::Span {

@@ -119,27 +119,29 @@ fn run_all(cases: Vec<(PathBuf, TestCase)>) -> Vec<Report> {
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers.min(cases.len()))
             .map(|_| {
-                s.spawn(|| {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((_, case)) = cases.get(i) else { break };
-                        let ended = match &rt {
-                            Ok(rt) => rt.block_on(run_one(case)),
-                            Err(e) => {
-                                (Outcome::Error(format!("cannot start a runtime: {e}")), None)
-                            }
-                        };
-                        out.push((i, ended));
-                    }
-                    out
-                })
+                std::thread::Builder::new()
+                    .stack_size(kql::PLANNING_STACK)
+                    .spawn_scoped(s, || {
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build();
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some((_, case)) = cases.get(i) else { break };
+                            let ended = match &rt {
+                                Ok(rt) => rt.block_on(run_one(case)),
+                                Err(e) => {
+                                    (Outcome::Error(format!("cannot start a runtime: {e}")), None)
+                                }
+                            };
+                            out.push((i, ended));
+                        }
+                        out
+                    })
             })
             .collect();
-        for h in handles {
+        for h in handles.into_iter().flatten() {
             for (i, ended) in h.join().unwrap_or_default() {
                 done[i] = Some(ended);
             }

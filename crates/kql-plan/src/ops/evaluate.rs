@@ -31,6 +31,9 @@ impl Binder<'_> {
         schema: Option<&OutputSchema>,
         span: Span,
     ) -> Result<Tab, Diagnostic> {
+        if let Some(refused) = super::external::network_plugin(plugin) {
+            return Err(refused);
+        }
         let ExprKind::Call { name, args } = &plugin.kind else {
             return Err(Diagnostic::error(
                 codes::SYNTAX,
@@ -210,9 +213,7 @@ impl Binder<'_> {
         };
         let pivot = self.scalar(first, Some(&input))?;
         let is_aggregate = |e: &Expr| match &e.kind {
-            ExprKind::Call { name, .. } => {
-                lookup(&name.name).is_some_and(|f| f.is_aggregate())
-            }
+            ExprKind::Call { name, .. } => lookup(&name.name).is_some_and(|f| f.is_aggregate()),
             _ => false,
         };
         let (aggregation, by_args) = match args.get(1) {

@@ -2,6 +2,7 @@
 
 mod columns;
 mod evaluate;
+mod external;
 mod join;
 mod make_series;
 mod mv_apply;
@@ -99,6 +100,15 @@ impl Binder<'_> {
                 to,
                 step,
             } => self.range(name, from, to, step, op.span),
+            OperatorKind::ExternalData {
+                columns,
+                uris,
+                properties,
+            } => self.external_data(columns, uris, properties, op.span),
+            OperatorKind::Evaluate { plugin, .. } => Err(external::network_plugin(plugin)
+                .unwrap_or_else(|| {
+                    Diagnostic::unsupported("evaluate without an input table", op.name_span)
+                })),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,
@@ -131,6 +141,7 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::Print(_) => "print",
         OperatorKind::Range { .. } => "range",
         OperatorKind::Datatable { .. } => "datatable",
+        OperatorKind::ExternalData { .. } => "externaldata",
         OperatorKind::As(_) => "as",
         OperatorKind::GetSchema => "getschema",
         OperatorKind::Serialize(_) => "serialize",

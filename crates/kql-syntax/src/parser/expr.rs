@@ -14,6 +14,7 @@ const SOURCE_OPERATORS: &[&str] = &[
     "print",
     "range",
     "datatable",
+    "externaldata",
     "union",
     "evaluate",
     "find",
@@ -42,7 +43,9 @@ impl Parser {
         } else {
             self.expr()?
         };
+        let mut links = 0;
         while self.eat_punct(Punct::Pipe) {
+            self.link(&mut links)?;
             let op = self.operator()?;
             e = self.mk(
                 ExprKind::Pipe {
@@ -52,6 +55,7 @@ impl Parser {
                 start,
             );
         }
+        self.unlink(links);
         self.leave();
         Ok(e)
     }
@@ -69,20 +73,26 @@ impl Parser {
     fn or_expr(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.peek().span.start;
         let mut lhs = self.and_expr()?;
+        let mut links = 0;
         while self.eat_kw("or") {
+            self.link(&mut links)?;
             let rhs = self.and_expr()?;
             lhs = self.mk(binary(BinaryOp::Or, lhs, rhs), start);
         }
+        self.unlink(links);
         Ok(lhs)
     }
 
     fn and_expr(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.peek().span.start;
         let mut lhs = self.cmp_expr()?;
+        let mut links = 0;
         while self.eat_kw("and") {
+            self.link(&mut links)?;
             let rhs = self.cmp_expr()?;
             lhs = self.mk(binary(BinaryOp::And, lhs, rhs), start);
         }
+        self.unlink(links);
         Ok(lhs)
     }
 
@@ -244,12 +254,17 @@ impl Parser {
     fn add_expr(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.peek().span.start;
         let mut lhs = self.mul_expr()?;
+        let mut links = 0;
         loop {
             let op = match self.peek().kind {
                 TokenKind::Punct(Punct::Plus) => BinaryOp::Add,
                 TokenKind::Punct(Punct::Minus) => BinaryOp::Sub,
-                _ => return Ok(lhs),
+                _ => {
+                    self.unlink(links);
+                    return Ok(lhs);
+                }
             };
+            self.link(&mut links)?;
             self.bump();
             let rhs = self.mul_expr()?;
             lhs = self.mk(binary(op, lhs, rhs), start);
@@ -259,13 +274,18 @@ impl Parser {
     fn mul_expr(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.peek().span.start;
         let mut lhs = self.unary_expr()?;
+        let mut links = 0;
         loop {
             let op = match self.peek().kind {
                 TokenKind::Punct(Punct::Star) => BinaryOp::Mul,
                 TokenKind::Punct(Punct::Slash) => BinaryOp::Div,
                 TokenKind::Punct(Punct::Percent) => BinaryOp::Mod,
-                _ => return Ok(lhs),
+                _ => {
+                    self.unlink(links);
+                    return Ok(lhs);
+                }
             };
+            self.link(&mut links)?;
             self.bump();
             let rhs = self.unary_expr()?;
             lhs = self.mk(binary(op, lhs, rhs), start);
@@ -309,6 +329,7 @@ impl Parser {
     pub(crate) fn postfix_expr(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.peek().span.start;
         let mut e = self.primary()?;
+        let mut links = 0;
         loop {
             if self.at_punct(Punct::Dot)
                 && self.peek_at(1).kind == TokenKind::Punct(Punct::LBracket)
@@ -317,6 +338,7 @@ impl Parser {
                 self.bump();
             } else if self.at_punct(Punct::Dot) {
                 self.bump();
+                self.link(&mut links)?;
                 let name = self.name()?;
                 e = self.mk(
                     ExprKind::Member {
@@ -327,6 +349,7 @@ impl Parser {
                 );
             } else if self.at_punct(Punct::LBracket) {
                 self.bump();
+                self.link(&mut links)?;
                 let index = self.expr()?;
                 self.expect_punct(Punct::RBracket)?;
                 e = self.mk(
@@ -337,6 +360,7 @@ impl Parser {
                     start,
                 );
             } else {
+                self.unlink(links);
                 return Ok(e);
             }
         }
@@ -492,7 +516,7 @@ impl Parser {
         let next = &self.peek_at(1).kind;
         match name {
             "range" => self.at_kw_at(2, "from"),
-            "datatable" => *next == TokenKind::Punct(Punct::LParen),
+            "datatable" | "externaldata" => *next == TokenKind::Punct(Punct::LParen),
             "print" | "union" | "evaluate" | "find" | "search" => !matches!(
                 next,
                 TokenKind::Punct(

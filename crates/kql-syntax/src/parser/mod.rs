@@ -14,6 +14,11 @@ use crate::token::{Punct, Token, TokenKind};
 /// Nesting depth beyond which the parser gives a diagnostic instead of recursing further.
 const MAX_DEPTH: usize = 128;
 
+/// How many operators a chain (`a or b or ...`, `T | op | op ...`, `x.a.b ...`) may link,
+/// summed over the chains one inside another: each link is a level of the tree that the
+/// binder and DataFusion walk recursively.
+const MAX_LINKS: usize = 1000;
+
 /// When less stack than this remains, recursion continues on a new stack segment...
 const STACK_RED_ZONE: usize = 128 * 1024;
 /// ...of this size.
@@ -26,6 +31,7 @@ pub fn parse(src: &str) -> Result<Script, Diagnostic> {
         tokens,
         pos: 0,
         depth: 0,
+        links: 0,
     };
     p.script()
 }
@@ -37,6 +43,7 @@ pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
         tokens,
         pos: 0,
         depth: 0,
+        links: 0,
     };
     let e = p.pipe_expr()?;
     p.expect_eof()?;
@@ -47,6 +54,8 @@ pub(crate) struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// Chain links open on the current path (see `MAX_LINKS`).
+    links: usize,
 }
 
 impl Parser {
@@ -202,7 +211,7 @@ impl Parser {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(Diagnostic::error(
-                codes::SYNTAX,
+                codes::LIMIT,
                 format!("the query nests deeper than {MAX_DEPTH} levels"),
                 self.peek().span,
             ));
@@ -212,6 +221,28 @@ impl Parser {
 
     fn leave(&mut self) {
         self.depth -= 1;
+    }
+
+    /// Counts one more link of a chain (`links` is the chain's own count).
+    fn link(&mut self, links: &mut usize) -> Result<(), Diagnostic> {
+        *links += 1;
+        self.links += 1;
+        if self.links > MAX_LINKS {
+            return Err(Diagnostic::error(
+                codes::LIMIT,
+                format!("the query chains more than {MAX_LINKS} operators in one expression"),
+                self.peek().span,
+            )
+            .with_help(
+                "split it with `let` statements, or use `in (...)` for long lists of alternatives",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Closes a chain of `links` links.
+    fn unlink(&mut self, links: usize) {
+        self.links -= links;
     }
 
     fn script(&mut self) -> Result<Script, Diagnostic> {

@@ -24,7 +24,6 @@ const SKIPPED_OPERATORS: &[&str] = &[
     "extend-where",
     "lookup-where",
     "sample-distinct",
-    "externaldata",
     "macro-expand",
 ];
 
@@ -151,6 +150,7 @@ impl Parser {
                 }
                 OperatorKind::Datatable { columns, values }
             }
+            "externaldata" => self.external_data()?,
             "as" => {
                 self.op_params()?;
                 OperatorKind::As(self.name()?)
@@ -265,6 +265,37 @@ impl Parser {
     }
 
     /// `name[.sub]=value` options such as `kind=inner`, `hint.strategy=shuffle`.
+    /// `externaldata (col:type, ...) [ uri, ... ] [with (name = value, ...)]`.
+    fn external_data(&mut self) -> Result<OperatorKind, Diagnostic> {
+        self.expect_punct(Punct::LParen)?;
+        let columns = self.column_decls_until_rparen()?;
+        self.expect_punct(Punct::LBracket)?;
+        let mut uris = vec![self.expr()?];
+        while self.eat_punct(Punct::Comma) {
+            uris.push(self.expr()?);
+        }
+        self.expect_punct(Punct::RBracket)?;
+        let mut properties = Vec::new();
+        if self.eat_kw("with") {
+            self.expect_punct(Punct::LParen)?;
+            loop {
+                let name = self.name()?;
+                self.expect_punct(Punct::Assign)?;
+                let value = self.expr()?;
+                properties.push(OpParam { name, value });
+                if !self.eat_punct(Punct::Comma) {
+                    break;
+                }
+            }
+            self.expect_punct(Punct::RParen)?;
+        }
+        Ok(OperatorKind::ExternalData {
+            columns,
+            uris,
+            properties,
+        })
+    }
+
     pub(super) fn op_params(&mut self) -> Result<Vec<OpParam>, Diagnostic> {
         let mut params = Vec::new();
         loop {
