@@ -25,6 +25,7 @@ mod scalars_text;
 mod scalars_time;
 pub mod series;
 pub mod series_fill;
+mod series_math;
 pub mod table;
 pub mod text;
 pub mod text_extra;
@@ -56,6 +57,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.push(xml::PARSE_XML.clone());
     v.push(series_fill::SERIES_FILL.clone());
     v.extend(series::udfs());
+    v.extend(series_math::udfs());
     v.extend(paths::udfs());
     v.extend(barrier::udfs());
     v.extend(ip_search::udfs());

@@ -205,7 +205,7 @@ fn reals(v: &[f64]) -> Value {
     Value::Array(v.iter().map(|x| real(*x)).collect())
 }
 
-fn real(x: f64) -> Value {
+pub(crate) fn real(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
@@ -265,7 +265,7 @@ fn fit_line_outputs(y: &[f64]) -> Value {
     ])
 }
 
-fn stats(y: &[f64]) -> Value {
+pub(crate) fn stats(y: &[f64]) -> Value {
     let (mut min_i, mut max_i) = (0usize, 0usize);
     for (i, v) in y.iter().enumerate() {
         if *v < y[min_i] {

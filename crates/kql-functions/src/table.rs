@@ -109,6 +109,7 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::scalars_time::TIME)
         .chain(crate::window::WINDOW)
         .chain(crate::series::SERIES_FUNCTIONS)
+        .chain(crate::series_math::SERIES_MATH_FUNCTIONS)
         .chain(crate::paths::PATHS)
         .chain(crate::ip_search::IP_SEARCH)
         .chain(crate::aggregates::AGGREGATES)
