@@ -1,6 +1,5 @@
 //! String and dynamic-building functions: `split`, `replace_string`, `replace_regex`,
-//! `substring`, `strcat_delim`, `indexof`, `array_length`, `pack_array`, `bag_pack`, and the
-//! numeric helpers `abs` and `round`.
+//! `substring`, `strcat_delim`, `indexof`, `array_length`, `pack_array`, `bag_pack`.
 
 use crate::build_dynamic::{ARRAY_LENGTH, BAG_PACK, PACK_ARRAY, SPLIT};
 use crate::coerce::{cast_to, to_text};
@@ -164,15 +163,6 @@ pub static TEXT: &[FunctionSpec] = &[
         |_, a| unary_text(a, &BASE64_DECODE),
         "The UTF-8 text of base64, else null."
     ),
-    s!("abs", [], 1, 1, abs, "The absolute value."),
-    s!(
-        "round",
-        [],
-        1,
-        2,
-        round,
-        "Rounds to a number of decimals (default 0)."
-    ),
 ];
 
 fn args3(args: Vec<Typed>) -> Result<[Typed; 3], String> {
@@ -309,33 +299,6 @@ fn bag_pack(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     Ok(Typed::new(BAG_PACK.call(call), KType::Dynamic))
 }
 
-fn abs(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    let v = args.into_iter().next().ok_or("missing argument")?;
-    if v.ty == KType::Timespan {
-        let nanos = cast_to(v, KType::Long).expr;
-        return Ok(cast_to(
-            Typed::new(f::abs(nanos), KType::Long),
-            KType::Timespan,
-        ));
-    }
-    if !v.ty.is_numeric() {
-        return Err(format!("abs() expects a number, got {}", v.ty));
-    }
-    Ok(Typed::new(f::abs(v.expr), v.ty))
-}
-
-fn round(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    let mut it = args.into_iter();
-    let v = it.next().ok_or("missing argument")?;
-    let digits = it
-        .next()
-        .map_or(lit(0i64), |d| cast_to(d, KType::Long).expr);
-    Ok(Typed::new(
-        f::round(vec![cast_to(v, KType::Real).expr, digits]),
-        KType::Real,
-    ))
-}
-
 fn countof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     let mut it = args.into_iter();
     let (Some(text), Some(search)) = (it.next(), it.next()) else {
@@ -418,7 +381,7 @@ fn tohex(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     ))
 }
 
-fn unary_text(
+pub(crate) fn unary_text(
     args: Vec<Typed>,
     udf: &std::sync::Arc<datafusion::logical_expr::ScalarUDF>,
 ) -> Result<Typed, String> {
@@ -480,60 +443,12 @@ pub static MORE_TEXT: &[FunctionSpec] = &[
         )),
         "The JSON text of a dynamic value."
     ),
-    s!(
-        "log",
-        [],
-        1,
-        1,
-        |_, a| real_fn(a, f::ln),
-        "The natural logarithm."
-    ),
-    s!(
-        "log2",
-        [],
-        1,
-        1,
-        |_, a| real_fn(a, f::log2),
-        "The base-2 logarithm."
-    ),
-    s!(
-        "log10",
-        [],
-        1,
-        1,
-        |_, a| real_fn(a, f::log10),
-        "The base-10 logarithm."
-    ),
-    s!(
-        "exp",
-        [],
-        1,
-        1,
-        |_, a| real_fn(a, f::exp),
-        "e to the power of the value."
-    ),
-    s!(
-        "sqrt",
-        [],
-        1,
-        1,
-        |_, a| real_fn(a, f::sqrt),
-        "The square root."
-    ),
 ];
 
 fn one_arg(args: Vec<Typed>) -> Result<Typed, String> {
     args.into_iter()
         .next()
         .ok_or_else(|| "missing argument".to_string())
-}
-
-fn real_fn(args: Vec<Typed>, func: fn(Expr) -> Expr) -> Result<Typed, String> {
-    let v = one_arg(args)?;
-    if !v.ty.is_numeric() {
-        return Err(format!("expected a number, got {}", v.ty));
-    }
-    Ok(Typed::new(func(cast_to(v, KType::Real).expr), KType::Real))
 }
 
 fn strcat_array(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {

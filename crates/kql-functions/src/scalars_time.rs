@@ -75,8 +75,32 @@ pub static TIME: &[FunctionSpec] = &[
         [],
         1,
         2,
-        end_of_day,
+        |_, a| end_of(a, "day"),
         "The last tick of the day."
+    ),
+    f!(
+        "endofweek",
+        [],
+        1,
+        2,
+        |_, a| end_of(a, "week"),
+        "The last tick of the week (Saturday)."
+    ),
+    f!(
+        "endofmonth",
+        [],
+        1,
+        2,
+        |_, a| end_of(a, "month"),
+        "The last tick of the month."
+    ),
+    f!(
+        "endofyear",
+        [],
+        1,
+        2,
+        |_, a| end_of(a, "year"),
+        "The last tick of the year."
     ),
     f!(
         "dayofweek",
@@ -237,9 +261,6 @@ fn bin_from(x: Typed, size: Typed, origin: Option<Typed>) -> Result<Typed, Strin
 }
 
 fn datetime_arg(args: Vec<Typed>, func: &str) -> Result<Typed, String> {
-    if args.len() > 1 {
-        return Err(format!("{func}() with an offset is not supported yet"));
-    }
     let d = args.into_iter().next().ok_or("missing argument")?;
     if d.ty != KType::Datetime {
         return Err(format!("{func}() expects a datetime, got {}", d.ty));
@@ -247,32 +268,51 @@ fn datetime_arg(args: Vec<Typed>, func: &str) -> Result<Typed, String> {
     Ok(d)
 }
 
+/// `startof<unit>(d [, offset])`: the start of the unit `offset` units after d's.
 fn start_of(args: Vec<Typed>, unit: &str) -> Result<Typed, String> {
-    let d = datetime_arg(args, &format!("startof{unit}"))?;
-    if unit == "week" {
-        // Kusto's weeks start on Sunday; 1970-01-01 was a Thursday (4 days after Sunday).
-        let nanos = cast(d.expr, KType::Long.arrow_type()) + lit(4 * DAY);
-        let start = floor_int(nanos, lit(7 * DAY)) - lit(4 * DAY);
-        return Ok(Typed::new(
-            cast(start, KType::Datetime.arrow_type()),
-            KType::Datetime,
-        ));
-    }
-    let truncated = date_trunc(lit(unit), d.expr);
+    let (d, offset) = datetime_and_offset(args, &format!("startof{unit}"))?;
+    Ok(Typed::new(boundary(d, unit, offset), KType::Datetime))
+}
+
+/// `endof<unit>(d [, offset])`: the last tick before the next unit's start.
+fn end_of(args: Vec<Typed>, unit: &str) -> Result<Typed, String> {
+    let (d, offset) = datetime_and_offset(args, &format!("endof{unit}"))?;
+    let next = cast(
+        boundary(d, unit, offset + lit(1i64)),
+        KType::Long.arrow_type(),
+    );
     Ok(Typed::new(
-        cast(truncated, KType::Datetime.arrow_type()),
+        cast(next - lit(100i64), KType::Datetime.arrow_type()),
         KType::Datetime,
     ))
 }
 
-fn end_of_day(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    let d = datetime_arg(args, "endofday")?;
-    let nanos = cast(d.expr, KType::Long.arrow_type());
-    let end = floor_int(nanos, lit(DAY)) + lit(DAY - 100);
-    Ok(Typed::new(
-        cast(end, KType::Datetime.arrow_type()),
-        KType::Datetime,
-    ))
+fn datetime_and_offset(args: Vec<Typed>, func: &str) -> Result<(Expr, Expr), String> {
+    let mut it = args.into_iter();
+    let d = datetime_arg(it.by_ref().take(1).collect(), func)?;
+    let offset = match it.next() {
+        Some(o) if matches!(o.ty, KType::Int | KType::Long) => cast_to(o, KType::Long).expr,
+        Some(o) => return Err(format!("{func}() expects an integer offset, got {}", o.ty)),
+        None => lit(0i64),
+    };
+    Ok((d.expr, offset))
+}
+
+/// The start of the day, week (Sunday), month or year of `d`, moved by `offset` units.
+fn boundary(d: Expr, unit: &str, offset: Expr) -> Expr {
+    let nanos = cast(d.clone(), KType::Long.arrow_type());
+    let start = match unit {
+        "day" => floor_int(nanos, lit(DAY)) + offset * lit(DAY),
+        // Kusto's weeks start on Sunday; 1970-01-01 was a Thursday (4 days after Sunday).
+        "week" => {
+            floor_int(nanos + lit(4 * DAY), lit(7 * DAY)) - lit(4 * DAY) + offset * lit(7 * DAY)
+        }
+        _ => {
+            let truncated = cast(date_trunc(lit(unit), d), KType::Datetime.arrow_type());
+            return DATETIME_ADD.call(vec![lit(unit), offset, truncated]);
+        }
+    };
+    cast(start, KType::Datetime.arrow_type())
 }
 
 fn day_of_week(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {

@@ -104,6 +104,8 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::scalars_convert::CONVERSIONS)
         .chain(crate::scalars_text::TEXT)
         .chain(crate::scalars_text::MORE_TEXT)
+        .chain(crate::scalars_math::MATH)
+        .chain(crate::scalars_strings::STRINGS)
         .chain(crate::scalars_net::NET)
         .chain(crate::scalars_dynamic::DYNAMIC)
         .chain(crate::scalars_time::TIME)

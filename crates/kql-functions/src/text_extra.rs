@@ -333,6 +333,12 @@ fn base64_to_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 
 udf!(REVERSE, "kql_reverse", DataType::Utf8, reverse_body);
 udf!(
+    REGEX_QUOTE,
+    "kql_regex_quote",
+    DataType::Utf8,
+    regex_quote_body
+);
+udf!(
     STRCAT_ARRAY,
     "kql_strcat_array",
     DataType::Utf8,
@@ -350,6 +356,7 @@ udf!(
 pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         REVERSE.clone(),
+        REGEX_QUOTE.clone(),
         STRCAT_ARRAY.clone(),
         REPLACE_STRINGS.clone(),
     ]
@@ -400,10 +407,19 @@ fn replace_strings_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 }
 
 fn reverse_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    map_text(args, rows, |s| s.chars().rev().collect())
+}
+
+fn regex_quote_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    map_text(args, rows, regex::escape)
+}
+
+/// Each row's text (null as empty) through `f`.
+fn map_text(args: &[ArrayRef], rows: usize, f: fn(&str) -> String) -> Result<ArrayRef> {
     let input = strings(args, 0)?;
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
     for r in 0..rows {
-        out.append_value(input.get(r).unwrap_or("").chars().rev().collect::<String>());
+        out.append_value(f(input.get(r).unwrap_or("")));
     }
     Ok(Arc::new(out.finish()))
 }

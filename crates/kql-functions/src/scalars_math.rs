@@ -1,0 +1,242 @@
+//! Numeric functions: `abs`, `round`, `ceiling`, `sign`, powers and logarithms,
+//! trigonometry, angle conversion, the NaN/infinity tests, and `unixtime_*_todatetime`.
+
+use crate::coerce::cast_to;
+use crate::table::{CallCtx, FunctionSpec};
+use crate::typed::Typed;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, lit};
+use kql_types::KType;
+
+use crate::table::scalar_fn as s;
+
+/// A function of one real argument with a real result.
+macro_rules! real1 {
+    ($name:literal, $func:expr, $doc:literal) => {
+        s!($name, [], 1, 1, |_, a| real_fn(a, $func), $doc)
+    };
+}
+
+/// `unixtime_<unit>_todatetime`: a number of units since 1970-01-01 as a datetime.
+macro_rules! unixtime {
+    ($name:literal, $nanos_per_unit:expr, $doc:literal) => {
+        s!($name, [], 1, 1, |_, a| unixtime(a, $nanos_per_unit), $doc)
+    };
+}
+
+pub static MATH: &[FunctionSpec] = &[
+    s!("abs", [], 1, 1, abs, "The absolute value."),
+    s!(
+        "round",
+        [],
+        1,
+        2,
+        round,
+        "Rounds to a number of decimals (default 0)."
+    ),
+    s!(
+        "ceiling",
+        [],
+        1,
+        1,
+        ceiling,
+        "The smallest integer not less than the value."
+    ),
+    s!(
+        "sign",
+        [],
+        1,
+        1,
+        sign,
+        "-1, 0 or 1 by the sign of the value."
+    ),
+    s!("pow", [], 2, 2, pow, "The value raised to a power."),
+    s!(
+        "atan2",
+        [],
+        2,
+        2,
+        atan2,
+        "The angle (radians) between the positive x-axis and the point (x, y); arguments y, x."
+    ),
+    s!(
+        "pi",
+        [],
+        0,
+        0,
+        |_, _| Ok(Typed::new(lit(std::f64::consts::PI), KType::Real)),
+        "The constant pi."
+    ),
+    real1!("log", f::ln, "The natural logarithm."),
+    real1!("log2", f::log2, "The base-2 logarithm."),
+    real1!("log10", f::log10, "The base-10 logarithm."),
+    real1!("exp", f::exp, "e to the power of the value."),
+    real1!(
+        "exp2",
+        |x| f::power(lit(2.0), x),
+        "2 to the power of the value."
+    ),
+    real1!(
+        "exp10",
+        |x| f::power(lit(10.0), x),
+        "10 to the power of the value."
+    ),
+    real1!("sqrt", f::sqrt, "The square root."),
+    real1!("sin", f::sin, "The sine (radians)."),
+    real1!("cos", f::cos, "The cosine (radians)."),
+    real1!("tan", f::tan, "The tangent (radians)."),
+    real1!("cot", f::cot, "The cotangent (radians)."),
+    real1!("asin", f::asin, "The arc sine, in radians."),
+    real1!("acos", f::acos, "The arc cosine, in radians."),
+    real1!("atan", f::atan, "The arc tangent, in radians."),
+    real1!("radians", f::radians, "Degrees converted to radians."),
+    real1!("degrees", f::degrees, "Radians converted to degrees."),
+    s!(
+        "isnan",
+        [],
+        1,
+        1,
+        |_, a| real_test(a, f::isnan),
+        "Whether the value is NaN."
+    ),
+    s!(
+        "isinf",
+        [],
+        1,
+        1,
+        |_, a| real_test(a, |x| x
+            .clone()
+            .eq(lit(f64::INFINITY))
+            .or(x.eq(lit(f64::NEG_INFINITY)))),
+        "Whether the value is positive or negative infinity."
+    ),
+    s!(
+        "isfinite",
+        [],
+        1,
+        1,
+        |_, a| real_test(a, |x| (x.clone() - x).eq(lit(0.0))),
+        "Whether the value is neither infinite nor NaN."
+    ),
+    unixtime!(
+        "unixtime_seconds_todatetime",
+        1e9,
+        "Seconds since 1970-01-01 as a datetime."
+    ),
+    unixtime!(
+        "unixtime_milliseconds_todatetime",
+        1e6,
+        "Milliseconds since 1970-01-01 as a datetime."
+    ),
+    unixtime!(
+        "unixtime_microseconds_todatetime",
+        1e3,
+        "Microseconds since 1970-01-01 as a datetime."
+    ),
+    unixtime!(
+        "unixtime_nanoseconds_todatetime",
+        1.0,
+        "Nanoseconds since 1970-01-01 as a datetime."
+    ),
+];
+
+fn numeric(args: Vec<Typed>) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    if !v.ty.is_numeric() {
+        return Err(format!("expected a number, got {}", v.ty));
+    }
+    Ok(v)
+}
+
+fn real_fn(args: Vec<Typed>, func: fn(Expr) -> Expr) -> Result<Typed, String> {
+    let v = numeric(args)?;
+    Ok(Typed::new(func(cast_to(v, KType::Real).expr), KType::Real))
+}
+
+fn real_test(args: Vec<Typed>, test: impl Fn(Expr) -> Expr) -> Result<Typed, String> {
+    let v = numeric(args)?;
+    Ok(Typed::new(test(cast_to(v, KType::Real).expr), KType::Bool))
+}
+
+fn abs(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    if v.ty == KType::Timespan {
+        let nanos = cast_to(v, KType::Long).expr;
+        return Ok(cast_to(
+            Typed::new(f::abs(nanos), KType::Long),
+            KType::Timespan,
+        ));
+    }
+    if !v.ty.is_numeric() {
+        return Err(format!("abs() expects a number, got {}", v.ty));
+    }
+    Ok(Typed::new(f::abs(v.expr), v.ty))
+}
+
+fn round(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let v = it.next().ok_or("missing argument")?;
+    let digits = it
+        .next()
+        .map_or(lit(0i64), |d| cast_to(d, KType::Long).expr);
+    Ok(Typed::new(
+        f::round(vec![cast_to(v, KType::Real).expr, digits]),
+        KType::Real,
+    ))
+}
+
+/// Integers are their own ceiling; reals round up and stay real.
+fn ceiling(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = numeric(args)?;
+    if matches!(v.ty, KType::Int | KType::Long) {
+        return Ok(v);
+    }
+    Ok(Typed::new(
+        f::ceil(cast_to(v, KType::Real).expr),
+        KType::Real,
+    ))
+}
+
+/// The sign in the argument's own type.
+fn sign(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = numeric(args)?;
+    let ty = v.ty;
+    let signum = Typed::new(f::signum(cast_to(v, KType::Real).expr), KType::Real);
+    Ok(cast_to(signum, ty))
+}
+
+fn pow(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(base), Some(exponent)) = (it.next(), it.next()) else {
+        return Err("pow() takes a base and an exponent".into());
+    };
+    Ok(Typed::new(
+        f::power(
+            cast_to(base, KType::Real).expr,
+            cast_to(exponent, KType::Real).expr,
+        ),
+        KType::Real,
+    ))
+}
+
+fn atan2(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(y), Some(x)) = (it.next(), it.next()) else {
+        return Err("atan2() takes y and x".into());
+    };
+    Ok(Typed::new(
+        f::atan2(cast_to(y, KType::Real).expr, cast_to(x, KType::Real).expr),
+        KType::Real,
+    ))
+}
+
+fn unixtime(args: Vec<Typed>, nanos_per_unit: f64) -> Result<Typed, String> {
+    let v = numeric(args)?;
+    let nanos = if nanos_per_unit == 1.0 {
+        cast_to(v, KType::Long)
+    } else {
+        let scaled = cast_to(v, KType::Real).expr * lit(nanos_per_unit);
+        cast_to(Typed::new(scaled, KType::Real), KType::Long)
+    };
+    Ok(cast_to(nanos, KType::Datetime))
+}

@@ -1,0 +1,87 @@
+//! Comparing, repeating, quoting and classifying text: `strcmp`, `strrep`, `regex_quote`,
+//! `isascii`.
+
+use crate::coerce::{cast_to, to_text};
+use crate::scalars_text::unary_text;
+use crate::table::{CallCtx, FunctionSpec};
+use crate::typed::Typed;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{lit, when};
+use kql_types::KType;
+
+use crate::table::scalar_fn as s;
+
+pub static STRINGS: &[FunctionSpec] = &[
+    s!(
+        "strcmp",
+        [],
+        2,
+        2,
+        strcmp,
+        "-1, 0 or 1 as the first text sorts before, with or after the second (ordinal)."
+    ),
+    s!(
+        "strrep",
+        [],
+        2,
+        3,
+        strrep,
+        "The text repeated a number of times (at most 1024), with an optional delimiter."
+    ),
+    s!(
+        "regex_quote",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::REGEX_QUOTE),
+        "The text with the characters that regular expressions give a meaning escaped."
+    ),
+    s!(
+        "isascii",
+        [],
+        1,
+        1,
+        isascii,
+        "Whether every character of the text is ASCII."
+    ),
+];
+
+fn strcmp(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [a, b] = <[Typed; 2]>::try_from(args).map_err(|_| "strcmp() takes two texts")?;
+    let (a, b) = (to_text(&a), to_text(&b));
+    let e = when(a.clone().lt(b.clone()), lit(-1i32))
+        .when(a.gt(b), lit(1i32))
+        .otherwise(lit(0i32))
+        .map_err(|e| e.to_string())?;
+    Ok(Typed::new(e, KType::Int))
+}
+
+/// Kusto caps the count at 1024; fewer than one repetition is empty.
+fn strrep(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(value), Some(count)) = (it.next(), it.next()) else {
+        return Err("strrep() takes a value and a count".into());
+    };
+    let text = to_text(&value);
+    let delimiter = it.next().map_or(lit(""), |d| to_text(&d));
+    let n = f::least(vec![cast_to(count, KType::Long).expr, lit(1024i64)]);
+    let repeated = f::concat(vec![
+        f::repeat(
+            f::concat(vec![text.clone(), delimiter]),
+            n.clone() - lit(1i64),
+        ),
+        text,
+    ]);
+    let e = when(n.lt(lit(1i64)), lit(""))
+        .otherwise(repeated)
+        .map_err(|e| e.to_string())?;
+    Ok(Typed::new(e, KType::String))
+}
+
+/// Only ASCII text has as many bytes as characters.
+fn isascii(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let v = args.into_iter().next().ok_or("missing argument")?;
+    let text = to_text(&v);
+    let e = f::octet_length(text.clone()).eq(f::character_length(text));
+    Ok(Typed::new(e, KType::Bool))
+}
