@@ -41,7 +41,7 @@ pub const OPS: &[&str] = &[
 
 fn json_op_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let op = strings(args, 0)?.get(0).unwrap_or("").to_string();
-    if !OPS.contains(&op.as_str()) {
+    if !OPS.contains(&op.as_str()) && !crate::array_shape::OPS.contains(&op.as_str()) {
         return exec_err!("unknown dynamic operation '{op}'");
     }
     let inputs = (1..args.len())
@@ -207,7 +207,8 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
                     .collect(),
             )
         }
-        _ => return None,
+        "bag_set_key" => return crate::array_shape::set_key(v),
+        other => return crate::array_shape::apply(other, v),
     })
 }
 

@@ -6,6 +6,7 @@
 //! never matches on function names itself.
 
 mod aggregates;
+mod array_shape;
 pub mod arrays;
 pub mod barrier;
 pub mod build_dynamic;

@@ -32,6 +32,70 @@ fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, String> {
 
 pub static DYNAMIC: &[FunctionSpec] = &[
     d!(
+        "array_shift_left",
+        [],
+        2,
+        3,
+        |_, a| op("array_shift_left", a, KType::Dynamic),
+        "The array moved left by n places; the places left over take a fill value (null)."
+    ),
+    d!(
+        "array_shift_right",
+        [],
+        2,
+        3,
+        |_, a| op("array_shift_right", a, KType::Dynamic),
+        "The array moved right by n places; the places left over take a fill value (null)."
+    ),
+    d!(
+        "array_rotate_left",
+        [],
+        2,
+        2,
+        |_, a| op("array_rotate_left", a, KType::Dynamic),
+        "The array rotated left by n places."
+    ),
+    d!(
+        "array_rotate_right",
+        [],
+        2,
+        2,
+        |_, a| op("array_rotate_right", a, KType::Dynamic),
+        "The array rotated right by n places."
+    ),
+    d!(
+        "array_split",
+        [],
+        2,
+        2,
+        |_, a| op("array_split", a, KType::Dynamic),
+        "The array cut at an index or at each of an array of indexes."
+    ),
+    d!(
+        "array_iff",
+        ["array_iif"],
+        3,
+        3,
+        |_, a| op("array_iff", a, KType::Dynamic),
+        "Element-wise iff: for each condition, the element of the true or the false array (or value)."
+    ),
+    d!(
+        "bag_set_key",
+        [],
+        3,
+        3,
+        |_, a| op("bag_set_key", a, KType::Dynamic),
+        "The bag with a key (or a $.a.b path) set to a value."
+    ),
+    d!(
+        "jaccard_index",
+        [],
+        2,
+        2,
+        |_, a| op("jaccard_index", a, KType::Real),
+        "The size of the two sets' intersection over that of their union."
+    ),
+    d!(
         "set_union",
         [],
         1,
