@@ -37,6 +37,7 @@ pub mod udf;
 pub mod values;
 mod window;
 pub mod xml;
+mod xxhash;
 
 pub use table::{Aggregate, CallCtx, FunctionKind, FunctionSpec, lookup};
 pub use typed::Typed;
@@ -61,6 +62,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.push(series_fill::SERIES_FILL.clone());
     v.extend(series::udfs());
     v.extend(series_math::udfs());
+    v.extend(xxhash::udfs());
     v.extend(paths::udfs());
     v.extend(barrier::udfs());
     v.extend(ip_search::udfs());

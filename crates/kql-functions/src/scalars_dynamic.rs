@@ -288,6 +288,14 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "The SHA-256 of the text, in hex."
     ),
     d!(
+        "hash",
+        ["hash_xxhash64"],
+        1,
+        2,
+        crate::xxhash::hash,
+        "The XXH64 hash of the value (a long), or its remainder by a modulo."
+    ),
+    d!(
         "hash_md5",
         [],
         1,

@@ -99,6 +99,8 @@ const MAX_SHOWN: usize = 120;
 /// lines (a query pasted on one line, generated text) are cut to a window around the span.
 fn excerpt(line: &str, column: usize, width: usize) -> (String, usize, usize) {
     let chars: Vec<char> = line.chars().collect();
+    // A span may point past the line's text (at a line break the line index counts apart).
+    let column = column.clamp(1, chars.len() + 1);
     if chars.len() <= MAX_SHOWN {
         return (line.to_string(), column, width);
     }
@@ -113,7 +115,7 @@ fn excerpt(line: &str, column: usize, width: usize) -> (String, usize, usize) {
         shown.push('…');
     }
     let column = column - first + usize::from(first > 0);
-    let width = width.min(MAX_SHOWN + 2 - column).max(1);
+    let width = width.min((MAX_SHOWN + 2).saturating_sub(column)).max(1);
     (shown, column, width)
 }
 
@@ -176,5 +178,20 @@ mod tests {
         let shown: Vec<char> = lines[2].chars().collect();
         assert_eq!(shown[lines[3][..caret].chars().count()], '(');
         assert!(lines[2].starts_with("1 | …") && lines[2].ends_with('…'));
+    }
+
+    #[test]
+    fn a_span_past_the_line_end_renders() {
+        // Found by the parse fuzzer: carriage returns make a line shorter than the column.
+        let src = format!("let x = ({}(y", "\r".repeat(300));
+        let d = crate::parse(&src).unwrap_err();
+        assert!(d.render(&src, "q").contains("error["));
+        let long = format!("print {}", "x".repeat(300));
+        let d = Diagnostic::error(
+            codes::SYNTAX,
+            "past",
+            Span::new(long.len() + 5, long.len() + 9),
+        );
+        assert!(d.render(&long, "q").contains('^'));
     }
 }
