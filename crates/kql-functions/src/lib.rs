@@ -32,6 +32,7 @@ mod series_math;
 pub mod table;
 pub mod text;
 pub mod text_extra;
+mod time_format;
 mod typed;
 pub mod udf;
 pub mod values;
@@ -63,6 +64,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(series::udfs());
     v.extend(series_math::udfs());
     v.extend(xxhash::udfs());
+    v.extend(time_format::udfs());
     v.extend(paths::udfs());
     v.extend(barrier::udfs());
     v.extend(ip_search::udfs());

@@ -109,6 +109,7 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::scalars_net::NET)
         .chain(crate::scalars_dynamic::DYNAMIC)
         .chain(crate::scalars_time::TIME)
+        .chain(crate::time_format::TIME_FORMAT)
         .chain(crate::window::WINDOW)
         .chain(crate::series::SERIES_FUNCTIONS)
         .chain(crate::series_math::SERIES_MATH_FUNCTIONS)
