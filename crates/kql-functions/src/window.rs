@@ -1,5 +1,5 @@
 //! Window functions over serialized rows: `prev`/`next` (DataFusion's `lag`/`lead`),
-//! `row_number`, `row_cumsum` and `row_window_session`. Each is a window expression with an
+//! `row_number`, `row_rank_dense`, `row_rank_min`, `row_cumsum` and `row_window_session`. Each is a window expression with an
 //! empty `OVER ()`, so it sees the rows in the order the input delivers them; the binder
 //! places it in a window node before the projection that uses it.
 
@@ -96,6 +96,15 @@ fn udwf(
 
 static ROW_NUMBER: LazyLock<Arc<WindowUDF>> =
     LazyLock::new(|| udwf("kql_row_number", |_| DataType::Int64, row_number_body));
+static ROW_RANK_DENSE: LazyLock<Arc<WindowUDF>> = LazyLock::new(|| {
+    udwf(
+        "kql_row_rank_dense",
+        |_| DataType::Int64,
+        row_rank_dense_body,
+    )
+});
+static ROW_RANK_MIN: LazyLock<Arc<WindowUDF>> =
+    LazyLock::new(|| udwf("kql_row_rank_min", |_| DataType::Int64, row_rank_min_body));
 static ROW_CUMSUM: LazyLock<Arc<WindowUDF>> = LazyLock::new(|| {
     udwf(
         "kql_row_cumsum",
@@ -137,6 +146,20 @@ pub static WINDOW: &[FunctionSpec] = &[
         2,
         row_number,
         "The row's position in a serialized table, from 1 (or a start), restarting on a condition."
+    ),
+    f!(
+        "row_rank_dense",
+        1,
+        2,
+        |_, a| row_rank(a, &ROW_RANK_DENSE),
+        "The dense rank of the value in a sorted table: 1, 2, ... one step per distinct value."
+    ),
+    f!(
+        "row_rank_min",
+        1,
+        2,
+        |_, a| row_rank(a, &ROW_RANK_MIN),
+        "The minimal rank of the value in a sorted table: equal values share their first row's position."
     ),
     f!(
         "row_cumsum",
@@ -227,6 +250,16 @@ fn row_number(_: &CallCtx, a: Vec<Typed>) -> Result<Typed, String> {
     ))
 }
 
+fn row_rank(a: Vec<Typed>, udwf: &Arc<WindowUDF>) -> Result<Typed, String> {
+    let mut it = a.into_iter();
+    let value = it.next().ok_or("a rank needs a value")?;
+    let restart = restart_arg(it.next())?;
+    Ok(Typed::new(
+        udwf.call(vec![value.expr, restart]),
+        KType::Long,
+    ))
+}
+
 fn row_cumsum(_: &CallCtx, a: Vec<Typed>) -> Result<Typed, String> {
     let mut it = a.into_iter();
     let term = it.next().ok_or("row_cumsum() needs a term")?;
@@ -275,6 +308,35 @@ fn row_number_body(values: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         }
         out.append_value(start.value(i) + n);
         n += 1;
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn row_rank_dense_body(values: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    ranks(values, rows, |rank, _| rank + 1)
+}
+
+fn row_rank_min_body(values: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    ranks(values, rows, |_, position| position)
+}
+
+/// Ranks over a sorted partition: 1 at the start and at each restart; where the value
+/// changes, `next(previous rank, 1-based position since the restart)`.
+fn ranks(values: &[ArrayRef], rows: usize, next: fn(i64, i64) -> i64) -> Result<ArrayRef> {
+    let restart = restarts(values, 1)?;
+    let mut out = Int64Builder::with_capacity(rows);
+    let (mut rank, mut position) = (0i64, 0i64);
+    let mut previous: Option<ScalarValue> = None;
+    for i in 0..rows {
+        let value = ScalarValue::try_from_array(&values[0], i)?;
+        position += 1;
+        if i == 0 || restart.value(i) {
+            (rank, position) = (1, 1);
+        } else if previous.as_ref() != Some(&value) {
+            rank = next(rank, position);
+        }
+        out.append_value(rank);
+        previous = Some(value);
     }
     Ok(Arc::new(out.finish()))
 }
