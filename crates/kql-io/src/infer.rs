@@ -63,8 +63,9 @@ fn is_zoned_timestamp(s: &str) -> bool {
         && (b[10] == b'T' || b[10] == b' ')
         && b[..4].iter().all(u8::is_ascii_digit);
     let zoned = s.ends_with('Z') || s.ends_with('z') || {
-        let tail = &s[s.len().saturating_sub(6)..];
-        (tail.starts_with('+') || tail.starts_with('-')) && tail.as_bytes().get(3) == Some(&b':')
+        // Bytes, not text: the sixth byte from the end may fall inside a character.
+        let tail = &b[b.len().saturating_sub(6)..];
+        matches!(tail.first(), Some(b'+' | b'-')) && tail.get(3) == Some(&b':')
     };
     shaped && zoned && kql_types::parse_datetime(s).is_some()
 }
@@ -121,6 +122,13 @@ fn all_json(h: &str, rows: &[Row]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_with_multibyte_tails_are_not_zoned() {
+        // Found by the load_json fuzzer: a slice through a two-byte character.
+        assert!(!is_zoned_timestamp("2024-05-0\u{42b}\u{3dc}om>"));
+        assert!(is_zoned_timestamp("2024-05-01T10:00:00+02:00"));
+    }
     use serde_json::json;
 
     fn rows(v: Value) -> Vec<Row> {
