@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod coerce;
 pub mod convert;
 pub mod dynamic;
+mod ip_compare;
 mod ip_search;
 pub mod net;
 pub mod operators;
@@ -65,6 +66,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(series_math::udfs());
     v.extend(xxhash::udfs());
     v.extend(time_format::udfs());
+    v.extend(ip_compare::udfs());
     v.extend(paths::udfs());
     v.extend(barrier::udfs());
     v.extend(ip_search::udfs());

@@ -1,10 +1,8 @@
 //! Network functions: IPv4 classification and matching, URL parsing.
 
-use crate::udf::{KqlUdf, longs, strings};
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Int64Builder, StringBuilder,
-};
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use crate::udf::{KqlUdf, strings};
+use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, StringBuilder};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
 use serde_json::{Map, Value, json};
@@ -19,8 +17,6 @@ pub static IPV4_IS_PRIVATE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
     )
 });
 /// `kql_ipv4_is_match(a, b, prefix)`: prefix -1 means "from the CIDR suffixes, else 32".
-pub static IPV4_IS_MATCH: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| KqlUdf::new_udf("kql_ipv4_is_match", DataType::Boolean, ipv4_is_match_body));
 pub static IPV4_IS_IN_RANGE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
     KqlUdf::new_udf(
         "kql_ipv4_is_in_range",
@@ -38,7 +34,6 @@ pub static PARSE_URLQUERY: LazyLock<Arc<ScalarUDF>> =
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         IPV4_IS_PRIVATE.clone(),
-        IPV4_IS_MATCH.clone(),
         IPV4_IS_IN_RANGE.clone(),
         PARSE_IPV4.clone(),
         PARSE_URL.clone(),
@@ -73,34 +68,6 @@ fn ipv4_is_private_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                 .iter()
                 .any(|(net, bits)| prefix.unwrap_or(32) >= *bits && (ip & m & mask(*bits)) == *net)
         }));
-    }
-    Ok(Arc::new(out.finish()))
-}
-
-fn ipv4_is_match_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let (a, b) = (strings(args, 0)?, strings(args, 1)?);
-    let prefixes = longs(args, 2)?;
-    let prefixes = prefixes.as_primitive::<Int64Type>();
-    let mut out = BooleanBuilder::with_capacity(rows);
-    for r in 0..rows {
-        let v = match (
-            a.get(r).and_then(ip_and_prefix),
-            b.get(r).and_then(ip_and_prefix),
-        ) {
-            (Some((x, px)), Some((y, py))) => {
-                let given = prefixes
-                    .is_valid(r)
-                    .then(|| prefixes.value(r))
-                    .filter(|p| *p >= 0);
-                let bits = given.map_or_else(
-                    || px.unwrap_or(32).min(py.unwrap_or(32)),
-                    |p| p.min(32) as u32,
-                );
-                Some((x & mask(bits)) == (y & mask(bits)))
-            }
-            _ => None,
-        };
-        out.append_option(v);
     }
     Ok(Arc::new(out.finish()))
 }
@@ -189,7 +156,7 @@ fn parse_urlquery_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::array::{AsArray, StringArray};
 
     fn bools(body: crate::udf::UdfBody, args: Vec<ArrayRef>, n: usize) -> Vec<Option<bool>> {
         let out = body(&args, n).unwrap();
@@ -216,25 +183,6 @@ mod tests {
                 Some(false),
                 None
             ]
-        );
-    }
-
-    #[test]
-    fn matching_with_prefixes() {
-        let a: ArrayRef = Arc::new(StringArray::from(vec![
-            "192.168.1.1",
-            "192.168.1.1",
-            "10.0.0.1/8",
-        ]));
-        let b: ArrayRef = Arc::new(StringArray::from(vec![
-            "192.168.1.255",
-            "192.168.1.255",
-            "10.9.9.9",
-        ]));
-        let p: ArrayRef = Arc::new(Int64Array::from(vec![24, -1, -1]));
-        assert_eq!(
-            bools(ipv4_is_match_body, vec![a, b, p], 3),
-            [Some(true), Some(false), Some(true)]
         );
     }
 

@@ -1,12 +1,10 @@
 //! Network and URL functions of the table.
 
-use crate::coerce::{cast_to, to_text};
-use crate::net::{
-    IPV4_IS_IN_RANGE, IPV4_IS_MATCH, IPV4_IS_PRIVATE, PARSE_IPV4, PARSE_URL, PARSE_URLQUERY,
-};
+use crate::coerce::to_text;
+use crate::net::{IPV4_IS_IN_RANGE, IPV4_IS_PRIVATE, PARSE_IPV4, PARSE_URL, PARSE_URLQUERY};
 use crate::table::FunctionSpec;
 use crate::typed::Typed;
-use datafusion::logical_expr::{ScalarUDF, lit};
+use datafusion::logical_expr::ScalarUDF;
 use kql_types::KType;
 use std::sync::Arc;
 
@@ -48,30 +46,9 @@ pub static NET: &[FunctionSpec] = &[
         |_, a| texts(a, &PARSE_URLQUERY, KType::Dynamic),
         "The parameters of a URL query as a property bag."
     ),
-    n!(
-        "ipv4_is_match",
-        2,
-        3,
-        ipv4_is_match,
-        "Do two IPv4 addresses match, up to a prefix length?"
-    ),
 ];
 
 /// Calls `udf` on the text of every argument.
 fn texts(args: Vec<Typed>, udf: &Arc<ScalarUDF>, ty: KType) -> Result<Typed, String> {
     Ok(Typed::new(udf.call(args.iter().map(to_text).collect()), ty))
-}
-
-fn ipv4_is_match(_: &crate::table::CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    let mut it = args.into_iter();
-    let (Some(a), Some(b)) = (it.next(), it.next()) else {
-        return Err("ipv4_is_match() takes two addresses".into());
-    };
-    let prefix = it
-        .next()
-        .map_or(lit(-1i64), |p| cast_to(p, KType::Long).expr);
-    Ok(Typed::new(
-        IPV4_IS_MATCH.call(vec![to_text(&a), to_text(&b), prefix]),
-        KType::Bool,
-    ))
 }

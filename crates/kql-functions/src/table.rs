@@ -107,6 +107,7 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::scalars_math::MATH)
         .chain(crate::scalars_strings::STRINGS)
         .chain(crate::scalars_net::NET)
+        .chain(crate::ip_compare::IP_COMPARE)
         .chain(crate::scalars_dynamic::DYNAMIC)
         .chain(crate::scalars_time::TIME)
         .chain(crate::time_format::TIME_FORMAT)
