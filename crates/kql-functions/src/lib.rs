@@ -18,6 +18,7 @@ mod ip_compare;
 mod ip_search;
 pub mod net;
 pub mod operators;
+pub mod parse_kv;
 mod paths;
 mod scalars;
 pub mod scalars_convert;
@@ -67,6 +68,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(xxhash::udfs());
     v.extend(time_format::udfs());
     v.extend(ip_compare::udfs());
+    v.push(parse_kv::PARSE_KV.clone());
     v.extend(paths::udfs());
     v.extend(barrier::udfs());
     v.extend(ip_search::udfs());

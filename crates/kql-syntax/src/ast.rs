@@ -385,6 +385,12 @@ pub enum OperatorKind {
         pattern: Vec<ParsePart>,
         where_: bool,
     },
+    /// `parse-kv source as (columns) with (properties)`: key/value pairs of a text.
+    ParseKv {
+        source: Expr,
+        columns: Vec<ColumnDecl>,
+        properties: Vec<OpParam>,
+    },
     Print(Vec<NamedExpr>),
     Range {
         name: Name,

@@ -107,7 +107,7 @@ impl Binder<'_> {
     }
 
     /// A constant string or bool, as text.
-    fn constant_text(&mut self, e: &Expr) -> Result<String, Diagnostic> {
+    pub(super) fn constant_text(&mut self, e: &Expr) -> Result<String, Diagnostic> {
         let v = self.scalar(e, None)?;
         match self.constant(&v, e.span)? {
             ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Ok(s),

@@ -8,6 +8,7 @@ mod make_series;
 mod mv_apply;
 mod mv_expand;
 mod parse;
+mod parse_kv;
 mod rows;
 mod source;
 mod summarize;
@@ -55,6 +56,11 @@ impl Binder<'_> {
                 limit,
             } => self.mv_expand(input, params, columns, limit.as_ref(), span),
             OperatorKind::Union { params, tables } => self.union(Some(input), params, tables, span),
+            OperatorKind::ParseKv {
+                source,
+                columns,
+                properties,
+            } => self.parse_kv(input, source, columns, properties, span),
             OperatorKind::Parse {
                 params,
                 source,
@@ -136,6 +142,7 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::Lookup { .. } => "lookup",
         OperatorKind::Union { .. } => "union",
         OperatorKind::MvExpand { .. } => "mv-expand",
+        OperatorKind::ParseKv { .. } => "parse-kv",
         OperatorKind::Parse { where_: false, .. } => "parse",
         OperatorKind::Parse { where_: true, .. } => "parse-where",
         OperatorKind::Print(_) => "print",

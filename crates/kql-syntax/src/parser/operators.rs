@@ -99,6 +99,7 @@ impl Parser {
                 OperatorKind::Union { params, tables }
             }
             "mv-expand" | "mvexpand" => self.mv_expand()?,
+            "parse-kv" => self.parse_kv()?,
             "parse" | "parse-where" => {
                 let params = self.op_params()?;
                 let source = self.expr()?;
@@ -275,25 +276,46 @@ impl Parser {
             uris.push(self.expr()?);
         }
         self.expect_punct(Punct::RBracket)?;
-        let mut properties = Vec::new();
-        if self.eat_kw("with") {
-            self.expect_punct(Punct::LParen)?;
-            loop {
-                let name = self.name()?;
-                self.expect_punct(Punct::Assign)?;
-                let value = self.expr()?;
-                properties.push(OpParam { name, value });
-                if !self.eat_punct(Punct::Comma) {
-                    break;
-                }
-            }
-            self.expect_punct(Punct::RParen)?;
-        }
+        let properties = self.with_properties()?;
         Ok(OperatorKind::ExternalData {
             columns,
             uris,
             properties,
         })
+    }
+
+    /// `parse-kv expr as (col:type, ...) [with (name = value, ...)]`.
+    fn parse_kv(&mut self) -> Result<OperatorKind, Diagnostic> {
+        let source = self.expr()?;
+        self.expect_kw("as")?;
+        self.expect_punct(Punct::LParen)?;
+        let columns = self.column_decls_until_rparen()?;
+        let properties = self.with_properties()?;
+        Ok(OperatorKind::ParseKv {
+            source,
+            columns,
+            properties,
+        })
+    }
+
+    /// An optional `with (name = value, ...)` list of properties.
+    fn with_properties(&mut self) -> Result<Vec<OpParam>, Diagnostic> {
+        let mut properties = Vec::new();
+        if !self.eat_kw("with") {
+            return Ok(properties);
+        }
+        self.expect_punct(Punct::LParen)?;
+        loop {
+            let name = self.name()?;
+            self.expect_punct(Punct::Assign)?;
+            let value = self.expr()?;
+            properties.push(OpParam { name, value });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.expect_punct(Punct::RParen)?;
+        Ok(properties)
     }
 
     pub(super) fn op_params(&mut self) -> Result<Vec<OpParam>, Diagnostic> {
