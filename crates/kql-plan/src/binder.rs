@@ -210,6 +210,15 @@ impl<'c> Binder<'c> {
                     );
                     return Ok(Value::Scalar(Typed::new(sub, ty)));
                 }
+                if name.name == "column_names_of" && args.len() == 1 {
+                    let names = self.tabular(&args[0])?.names();
+                    let json = serde_json::to_string(&names).unwrap_or_default();
+                    let names = Typed::new(
+                        datafusion::logical_expr::lit(json),
+                        kql_types::KType::Dynamic,
+                    );
+                    return Ok(Value::Scalar(names));
+                }
                 if name.name == "pack_all" && args.len() <= 1 {
                     return self.pack_all(row, e.span).map(Value::Scalar);
                 }

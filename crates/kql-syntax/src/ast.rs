@@ -385,6 +385,9 @@ pub enum OperatorKind {
         pattern: Vec<ParsePart>,
         where_: bool,
     },
+    /// `project-by-names "a", dynamic(["b"]), "c*"`: the columns named (or matched) by
+    /// constant strings and arrays of strings.
+    ProjectByNames(Vec<Expr>),
     /// `parse-kv source as (columns) with (properties)`: key/value pairs of a text.
     ParseKv {
         source: Expr,

@@ -9,6 +9,7 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod parse_kv;
+mod project_by_names;
 mod rows;
 mod source;
 mod summarize;
@@ -56,6 +57,7 @@ impl Binder<'_> {
                 limit,
             } => self.mv_expand(input, params, columns, limit.as_ref(), span),
             OperatorKind::Union { params, tables } => self.union(Some(input), params, tables, span),
+            OperatorKind::ProjectByNames(names) => self.project_by_names(input, names, span),
             OperatorKind::ParseKv {
                 source,
                 columns,
@@ -143,6 +145,7 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::Union { .. } => "union",
         OperatorKind::MvExpand { .. } => "mv-expand",
         OperatorKind::ParseKv { .. } => "parse-kv",
+        OperatorKind::ProjectByNames(_) => "project-by-names",
         OperatorKind::Parse { where_: false, .. } => "parse",
         OperatorKind::Parse { where_: true, .. } => "parse-where",
         OperatorKind::Print(_) => "print",

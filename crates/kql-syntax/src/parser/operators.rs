@@ -100,6 +100,13 @@ impl Parser {
             }
             "mv-expand" | "mvexpand" => self.mv_expand()?,
             "parse-kv" => self.parse_kv()?,
+            "project-by-names" => {
+                let mut names = vec![self.expr()?];
+                while self.eat_punct(Punct::Comma) {
+                    names.push(self.expr()?);
+                }
+                OperatorKind::ProjectByNames(names)
+            }
             "parse" | "parse-where" => {
                 let params = self.op_params()?;
                 let source = self.expr()?;
