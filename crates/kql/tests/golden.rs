@@ -257,7 +257,21 @@ fn parse_operator_kinds() {
             &format!(
                 r#"{t} | parse-where kind=regex m with @"id=" id:long @",\s+user=" user @"\s" * | project id, user"#
             ),
+            // In regex mode a text column is greedy: it runs to the last match of what follows.
+            r#"[[42,"bob at"]]"#,
+        ),
+        (
+            &format!(
+                r#"{t} | parse-where kind=regex flags=U m with @"id=" id:long @",\s+user=" user @"\s" * | project id, user"#
+            ),
             r#"[[42,"bob"]]"#,
+        ),
+        (
+            &format!(
+                r#"{t} | parse kind=relaxed m with "id=" id:long ", user=" user:long " at " ts:datetime | project id, user, ts"#
+            ),
+            // Relaxed: a value that does not fit its type is null; the others still parse.
+            r#"[[42,null,"2024-01-01T00:00:00Z"],[null,null,null]]"#,
         ),
     ]);
 }

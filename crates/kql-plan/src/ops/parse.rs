@@ -105,11 +105,18 @@ fn build_regex(
     kind: Kind,
     flags: &str,
 ) -> Result<(String, Vec<ParsedColumn>), Diagnostic> {
-    let mut re = String::from("(?s");
-    for f in flags.chars().filter(|c| matches!(c, 'i' | 'm' | 'U' | 'x')) {
+    // Simple and relaxed patterns match across lines; a regex pattern only with the `s` flag.
+    let mut re = String::from(if kind == Kind::Regex { "(?" } else { "(?s" });
+    for f in flags
+        .chars()
+        .filter(|c| matches!(c, 'i' | 'm' | 's' | 'U' | 'x'))
+    {
         re.push(f);
     }
     re.push(')');
+    if re == "(?)" {
+        re.clear();
+    }
     if kind == Kind::Simple {
         re.push('^');
     }
@@ -136,17 +143,28 @@ fn build_regex(
                     re.push_str(&regex::escape(s));
                 }
             }
-            ParsePart::Wildcard(_) => re.push_str(if last { ".*" } else { ".*?" }),
+            ParsePart::Wildcard(_) => re.push_str(if last && kind != Kind::Regex {
+                ".*"
+            } else {
+                ".*?"
+            }),
             ParsePart::Column(name, ty) => {
                 let ty = match ty {
                     Some(t) => crate::literal::resolve_type(t)?,
                     None => KType::String,
                 };
                 group += 1;
+                // A relaxed pattern captures any text and nulls what does not convert; a
+                // regex pattern's text columns are greedy (the `U` flag makes them lazy).
+                // (A relaxed number takes the digits when there are some, else any text.)
+                let relaxed = kind == Kind::Relaxed;
                 re.push_str(match (ty, last) {
+                    (KType::Long | KType::Int, _) if relaxed => r"(-?\d+|.*?)",
+                    (KType::Real, _) if relaxed => r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|.*?)",
                     (KType::Long | KType::Int, _) => r"(-?\d+)",
                     (KType::Real, _) => r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)",
                     (_, true) => "(.*)",
+                    _ if kind == Kind::Regex => "(.*)",
                     (_, false) => "(.*?)",
                 });
                 columns.push((name.name.clone(), ty, group));
