@@ -16,7 +16,7 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
     } else {
         parse_unit(s)?
     };
-    Some(if neg { -v } else { v })
+    if neg { v.checked_neg() } else { Some(v) }
 }
 
 fn parse_clock(s: &str) -> Option<i64> {
@@ -43,7 +43,15 @@ fn parse_clock(s: &str) -> Option<i64> {
     for (i, c) in frac.chars().take(9).enumerate() {
         frac_nanos += (c as i64 - '0' as i64) * 10i64.pow(8 - i as u32);
     }
-    Some((((days * 24 + h) * 60 + m) * 60 + secs) * NANOS_PER_SEC + frac_nanos)
+    // Checked: a text's days or hours may be beyond what a timespan holds.
+    let secs = days
+        .checked_mul(24)?
+        .checked_add(h)?
+        .checked_mul(60)?
+        .checked_add(m)?
+        .checked_mul(60)?
+        .checked_add(secs)?;
+    secs.checked_mul(NANOS_PER_SEC)?.checked_add(frac_nanos)
 }
 
 fn parse_unit(s: &str) -> Option<i64> {
@@ -59,7 +67,9 @@ fn parse_unit(s: &str) -> Option<i64> {
         "tick" | "ticks" => NANOS_PER_TICK,
         _ => return None,
     };
-    Some((value * unit as f64).round() as i64)
+    let nanos = (value * unit as f64).round();
+    // Beyond the range of i64 (or not a number) is not a timespan.
+    (nanos.is_finite() && nanos.abs() < 9.2e18).then_some(nanos as i64)
 }
 
 /// Prints a timespan as Kusto does: `[-][d.]hh:mm:ss[.fffffff]`.
@@ -103,6 +113,10 @@ mod tests {
         assert_eq!(parse_timespan("-00:00:01"), Some(-NANOS_PER_SEC));
         assert_eq!(parse_timespan("2d"), Some(2 * 86_400 * NANOS_PER_SEC));
         assert_eq!(parse_timespan("x"), None);
+        // Found by the load_json fuzzer: hours beyond the range overflowed.
+        assert_eq!(parse_timespan("9000000000000000000:00"), None);
+        assert_eq!(parse_timespan("90000000000000.00:00"), None);
+        assert_eq!(parse_timespan("--1e400d"), None);
     }
 
     #[test]
