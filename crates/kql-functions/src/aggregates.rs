@@ -170,6 +170,60 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         "The sample variance."
     ),
     aggregate!(
+        "variancep",
+        [],
+        1,
+        1,
+        "variancep",
+        Some(|a| spread(a, Spread::VarianceP)),
+        "The population variance."
+    ),
+    aggregate!(
+        "stdevif",
+        [],
+        2,
+        2,
+        "stdevif",
+        Some(|a| conditional(a, |a| spread(a, Spread::Stdev))),
+        "The sample standard deviation where the predicate is true."
+    ),
+    aggregate!(
+        "stdevpif",
+        [],
+        2,
+        2,
+        "stdevpif",
+        Some(|a| conditional(a, |a| spread(a, Spread::StdevP))),
+        "The population standard deviation where the predicate is true."
+    ),
+    aggregate!(
+        "varianceif",
+        [],
+        2,
+        2,
+        "varianceif",
+        Some(|a| conditional(a, |a| spread(a, Spread::Variance))),
+        "The sample variance where the predicate is true."
+    ),
+    aggregate!(
+        "variancepif",
+        [],
+        2,
+        2,
+        "variancepif",
+        Some(|a| conditional(a, |a| spread(a, Spread::VarianceP))),
+        "The population variance where the predicate is true."
+    ),
+    aggregate!(
+        "make_bag_if",
+        [],
+        2,
+        3,
+        "bag",
+        Some(|a| conditional(a, make_bag)),
+        "make_bag over the rows where the predicate is true."
+    ),
+    aggregate!(
         "percentile",
         [],
         2,
@@ -353,6 +407,7 @@ enum Spread {
     Stdev,
     StdevP,
     Variance,
+    VarianceP,
 }
 
 fn spread(args: Vec<Typed>, kind: Spread) -> Result<Typed, String> {
@@ -361,6 +416,7 @@ fn spread(args: Vec<Typed>, kind: Spread) -> Result<Typed, String> {
         Spread::Stdev => a::stddev(v),
         Spread::StdevP => a::stddev_pop(v),
         Spread::Variance => a::var_sample(v),
+        Spread::VarianceP => a::var_pop(v),
     };
     Ok(Typed::new(e, KType::Real))
 }

@@ -41,7 +41,8 @@ pub const OPS: &[&str] = &[
 
 fn json_op_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let op = strings(args, 0)?.get(0).unwrap_or("").to_string();
-    if !OPS.contains(&op.as_str()) && !crate::array_shape::OPS.contains(&op.as_str()) {
+    let known = [OPS, crate::array_shape::OPS, crate::json_text::OPS];
+    if !known.iter().any(|ops| ops.contains(&op.as_str())) {
         return exec_err!("unknown dynamic operation '{op}'");
     }
     let inputs = (1..args.len())
@@ -208,7 +209,10 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
             )
         }
         "bag_set_key" => return crate::array_shape::set_key(v),
-        other => return crate::array_shape::apply(other, v),
+        other => {
+            return crate::array_shape::apply(other, v)
+                .or_else(|| crate::json_text::apply(other, v));
+        }
     })
 }
 

@@ -16,6 +16,7 @@ pub mod convert;
 pub mod dynamic;
 mod ip_compare;
 mod ip_search;
+mod json_text;
 pub mod net;
 pub mod operators;
 pub mod parse_kv;

@@ -88,6 +88,62 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "The bag with a key (or a $.a.b path) set to a value."
     ),
     d!(
+        "unicode_codepoints_from_string",
+        [],
+        1,
+        1,
+        |_, a| op("unicode_codepoints_from_string", a, KType::Dynamic),
+        "The Unicode code points of the text's characters, as an array."
+    ),
+    d!(
+        "unicode_codepoints_to_string",
+        [],
+        1,
+        1,
+        |_, a| op("unicode_codepoints_to_string", a, KType::String),
+        "The text of an array of Unicode code points."
+    ),
+    d!(
+        "parse_csv",
+        [],
+        1,
+        1,
+        |_, a| op("parse_csv", a, KType::Dynamic),
+        "The fields of the first CSV record of the text, as an array of strings."
+    ),
+    d!(
+        "has_any_index",
+        [],
+        2,
+        2,
+        |_, a| op("has_any_index", a, KType::Long),
+        "The index of the first lookup term that the text has (as `has` matches), else -1."
+    ),
+    d!(
+        "base64_encode_fromarray",
+        [],
+        1,
+        1,
+        |_, a| op("base64_encode_fromarray", a, KType::String),
+        "The base64 text of an array of bytes."
+    ),
+    d!(
+        "base64_decode_toguid",
+        [],
+        1,
+        1,
+        |_, a| op("base64_decode_toguid", a, KType::Guid),
+        "The GUID that base64 text encodes (in .NET's byte order)."
+    ),
+    d!(
+        "base64_encode_fromguid",
+        [],
+        1,
+        1,
+        |_, a| op("base64_encode_fromguid", a, KType::String),
+        "The base64 text of a GUID's bytes (in .NET's byte order)."
+    ),
+    d!(
         "jaccard_index",
         [],
         2,

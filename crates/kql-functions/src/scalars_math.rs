@@ -1,11 +1,12 @@
 //! Numeric functions: `abs`, `round`, `ceiling`, `sign`, powers and logarithms,
-//! trigonometry, angle conversion, the NaN/infinity tests, and `unixtime_*_todatetime`.
+//! trigonometry, angle conversion, the NaN/infinity tests, bitwise operations, and
+//! `unixtime_*_todatetime`.
 
 use crate::coerce::cast_to;
 use crate::table::{CallCtx, FunctionSpec};
 use crate::typed::Typed;
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, lit};
+use datafusion::logical_expr::{Expr, Operator, binary_expr, lit};
 use kql_types::KType;
 
 use crate::table::scalar_fn as s;
@@ -118,6 +119,57 @@ pub static MATH: &[FunctionSpec] = &[
         |_, a| real_test(a, |x| (x.clone() - x).eq(lit(0.0))),
         "Whether the value is neither infinite nor NaN."
     ),
+    s!(
+        "binary_and",
+        [],
+        2,
+        2,
+        |_, a| bitwise(a, Operator::BitwiseAnd),
+        "The bitwise and of two integers."
+    ),
+    s!(
+        "binary_or",
+        [],
+        2,
+        2,
+        |_, a| bitwise(a, Operator::BitwiseOr),
+        "The bitwise or of two integers."
+    ),
+    s!(
+        "binary_xor",
+        [],
+        2,
+        2,
+        |_, a| bitwise(a, Operator::BitwiseXor),
+        "The bitwise exclusive or of two integers."
+    ),
+    s!(
+        "binary_shift_left",
+        [],
+        2,
+        2,
+        |_, a| bitwise(a, Operator::BitwiseShiftLeft),
+        "The integer's bits shifted left."
+    ),
+    s!(
+        "binary_shift_right",
+        [],
+        2,
+        2,
+        |_, a| bitwise(a, Operator::BitwiseShiftRight),
+        "The integer's bits shifted right."
+    ),
+    s!(
+        "binary_not",
+        [],
+        1,
+        1,
+        |_, mut a| {
+            a.push(Typed::new(lit(-1i64), KType::Long));
+            bitwise(a, Operator::BitwiseXor)
+        },
+        "The bitwise negation of an integer."
+    ),
     unixtime!(
         "unixtime_seconds_todatetime",
         1e9,
@@ -228,6 +280,18 @@ fn atan2(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         f::atan2(cast_to(y, KType::Real).expr, cast_to(x, KType::Real).expr),
         KType::Real,
     ))
+}
+
+/// A bitwise operation on two integers, as longs.
+fn bitwise(args: Vec<Typed>, op: Operator) -> Result<Typed, String> {
+    let [a, b] = <[Typed; 2]>::try_from(args).map_err(|_| "takes two integers")?;
+    for v in [&a, &b] {
+        if !matches!(v.ty, KType::Int | KType::Long) {
+            return Err(format!("expected an integer, got {}", v.ty));
+        }
+    }
+    let (a, b) = (cast_to(a, KType::Long).expr, cast_to(b, KType::Long).expr);
+    Ok(Typed::new(binary_expr(a, op, b), KType::Long))
 }
 
 fn unixtime(args: Vec<Typed>, nanos_per_unit: f64) -> Result<Typed, String> {
