@@ -126,12 +126,17 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
             }
         }
         "array_sort_asc" | "array_sort_desc" => {
-            let mut a = items(&first);
-            a.sort_by(sort_key);
+            // Nulls go last unless the second argument (nulls_last) is false.
+            let (mut values, nulls): (Vec<Value>, Vec<Value>) =
+                items(&first).into_iter().partition(|x| !x.is_null());
+            values.sort_by(sort_key);
             if op == "array_sort_desc" {
-                a.reverse();
+                values.reverse();
             }
-            Value::Array(a)
+            match v.get(1).and_then(Value::as_bool) {
+                Some(false) => Value::Array(nulls.into_iter().chain(values).collect()),
+                _ => Value::Array(values.into_iter().chain(nulls).collect()),
+            }
         }
         "array_index_of" => {
             let target = v.get(1)?;

@@ -30,6 +30,16 @@ fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, String> {
     })
 }
 
+/// `array_sort_asc(array [, nulls_last])` and `_desc`.
+fn array_sort(name: &str, args: Vec<Typed>) -> Result<Typed, String> {
+    if args.get(1).is_some_and(|a| a.ty != KType::Bool) {
+        return Err(format!(
+            "not supported yet: {name}() of several arrays (the second argument is nulls_last, a bool)"
+        ));
+    }
+    op(name, args, KType::Dynamic)
+}
+
 pub static DYNAMIC: &[FunctionSpec] = &[
     d!(
         "array_shift_left",
@@ -203,17 +213,17 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "array_sort_asc",
         [],
         1,
-        1,
-        |_, a| op("array_sort_asc", a, KType::Dynamic),
-        "The array sorted ascending."
+        2,
+        |_, a| array_sort("array_sort_asc", a),
+        "The array sorted ascending; nulls last unless the second argument is false."
     ),
     d!(
         "array_sort_desc",
         [],
         1,
-        1,
-        |_, a| op("array_sort_desc", a, KType::Dynamic),
-        "The array sorted descending."
+        2,
+        |_, a| array_sort("array_sort_desc", a),
+        "The array sorted descending; nulls last unless the second argument is false."
     ),
     d!(
         "array_index_of",
