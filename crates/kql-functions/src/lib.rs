@@ -32,6 +32,7 @@ mod scalars_time;
 pub mod series;
 pub mod series_fill;
 mod series_math;
+mod special;
 pub mod table;
 pub mod text;
 pub mod text_extra;
@@ -67,6 +68,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(series::udfs());
     v.extend(series_math::udfs());
     v.extend(xxhash::udfs());
+    v.extend(special::udfs());
     v.extend(time_format::udfs());
     v.extend(ip_compare::udfs());
     v.push(parse_kv::PARSE_KV.clone());

@@ -120,6 +120,46 @@ pub static MATH: &[FunctionSpec] = &[
         "Whether the value is neither infinite nor NaN."
     ),
     s!(
+        "around",
+        [],
+        3,
+        3,
+        around,
+        "Whether the value is within delta of the center (bounds included)."
+    ),
+    s!(
+        "gamma",
+        [],
+        1,
+        1,
+        |_, a| crate::special::bind("gamma", a),
+        "The gamma function."
+    ),
+    s!(
+        "loggamma",
+        [],
+        1,
+        1,
+        |_, a| crate::special::bind("loggamma", a),
+        "The natural logarithm of the absolute value of the gamma function."
+    ),
+    s!(
+        "erf",
+        [],
+        1,
+        1,
+        |_, a| crate::special::bind("erf", a),
+        "The error function."
+    ),
+    s!(
+        "erfc",
+        [],
+        1,
+        1,
+        |_, a| crate::special::bind("erfc", a),
+        "The complementary error function, 1 - erf(x)."
+    ),
+    s!(
         "binary_and",
         [],
         2,
@@ -280,6 +320,22 @@ fn atan2(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         f::atan2(cast_to(y, KType::Real).expr, cast_to(x, KType::Real).expr),
         KType::Real,
     ))
+}
+
+fn around(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let [value, center, delta] =
+        <[Typed; 3]>::try_from(args).map_err(|_| "around() takes a value, a center and a delta")?;
+    let numbers = value.ty.is_numeric() && center.ty.is_numeric() && delta.ty.is_numeric();
+    let times = value.ty == KType::Datetime && center.ty == KType::Datetime;
+    if !(numbers || times && delta.ty == KType::Timespan) {
+        return Err(format!(
+            "around() takes numbers, or datetimes with a timespan; got {}, {}, {}",
+            value.ty, center.ty, delta.ty
+        ));
+    }
+    let (v, c, d) = (value.expr, center.expr, delta.expr);
+    let e = v.clone().gt_eq(c.clone() - d.clone()).and(v.lt_eq(c + d));
+    Ok(Typed::new(e, KType::Bool))
 }
 
 /// A bitwise operation on two integers, as longs.

@@ -134,7 +134,8 @@ impl Binder<'_> {
                 },
                 types,
             )?;
-            Tab::from_plan(joined.plan)
+            // The join keeps both sides' Kusto types (a dynamic column stays dynamic).
+            joined
         };
         // Input columns first (in their order), then the sub-query's own.
         let mut out: Vec<(Typed, String)> = Vec::new();
