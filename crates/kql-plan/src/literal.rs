@@ -31,8 +31,7 @@ pub fn bind_literal(l: &Literal, span: Span) -> Result<Typed, Diagnostic> {
         }
         Literal::String(s) => Typed::string(s.clone()),
         Literal::Datetime(text) => {
-            let unquoted = text.trim().trim_matches(|c| c == '"' || c == '\'');
-            let v = parse_datetime(unquoted).ok_or_else(|| bad("datetime", text))?;
+            let v = datetime_literal(text).ok_or_else(|| bad("datetime", text))?;
             Typed::new(datetime_lit(v), KType::Datetime)
         }
         Literal::Timespan(v) => Typed::new(timespan_lit(*v), KType::Timespan),
@@ -76,7 +75,7 @@ fn to_json(v: &DynValue, span: Span) -> Result<Value, Diagnostic> {
         }
         DynValue::Scalar(l) => match l {
             Literal::Datetime(text) => {
-                let v = parse_datetime(text).ok_or_else(|| {
+                let v = datetime_literal(text).ok_or_else(|| {
                     Diagnostic::error(
                         codes::BAD_LITERAL,
                         format!("invalid datetime literal '{text}'"),
@@ -121,6 +120,34 @@ pub fn parse_typed(text: &str, ty: KType) -> Option<Typed> {
         }
         KType::Decimal => return None,
     })
+}
+
+
+/// The text of a `datetime(...)` literal: any text `todatetime` reads (also quoted), or
+/// `year, month, day[, hour, minute, second]`.
+fn datetime_literal(text: &str) -> Option<i64> {
+    let unquoted = text.trim().trim_matches(|c| c == '"' || c == '\'');
+    if let Some(v) = parse_datetime(unquoted) {
+        return Some(v);
+    }
+    let parts: Vec<u32> = unquoted
+        .split(',')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    let at = |i: usize| parts.get(i).copied().unwrap_or(0);
+    if !(3..=6).contains(&parts.len()) {
+        return None;
+    }
+    let text = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        at(0),
+        at(1),
+        at(2),
+        at(3),
+        at(4),
+        at(5)
+    );
+    parse_datetime(&text)
 }
 
 /// The Kusto type a type name denotes (`string`, `long`, `double`, ...).

@@ -30,13 +30,14 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         "%Y/%m/%d %H:%M",
         "%m/%d/%Y %H:%M:%S%.f",
         "%m/%d/%Y %H:%M",
+        "%m-%d-%Y %H:%M:%S%.f",
         "%Y%m%dT%H%M%S",
     ] {
         if let Ok(ndt) = NaiveDateTime::parse_from_str(body, fmt) {
             return to_nanos(ndt, offset_secs);
         }
     }
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d"] {
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y", "%Y%m%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(body, fmt) {
             return to_nanos(d.and_time(NaiveTime::MIN), offset_secs);
         }
