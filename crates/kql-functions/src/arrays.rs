@@ -139,13 +139,25 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
             }
         }
         "array_index_of" => {
+            // (array, value [, start [, length [, occurrence]]]): a negative start counts
+            // from the end; length -1 is the rest of the array.
+            let a = items(&first);
             let target = v.get(1)?;
-            Value::from(
-                items(&first)
-                    .iter()
-                    .position(|x| x == target)
-                    .map_or(-1, |p| p as i64),
-            )
+            let n = a.len() as i64;
+            let arg = |i: usize, default: i64| v.get(i).and_then(Value::as_i64).unwrap_or(default);
+            let start = match arg(2, 0) {
+                s if s < 0 => (n + s).max(0),
+                s => s,
+            };
+            let end = match arg(3, -1) {
+                l if l < 0 => n,
+                l => (start + l).min(n),
+            };
+            let occurrence = arg(4, 1).max(1) as usize;
+            let found = (start..end)
+                .filter(|i| a[*i as usize] == *target)
+                .nth(occurrence - 1);
+            Value::from(found.unwrap_or(-1))
         }
         "array_reverse" => {
             let mut a = items(&first);

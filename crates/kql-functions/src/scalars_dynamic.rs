@@ -229,7 +229,7 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "array_index_of",
         [],
         2,
-        2,
+        5,
         |_, a| op("array_index_of", a, KType::Long),
         "The index of the value in the array, or -1."
     ),

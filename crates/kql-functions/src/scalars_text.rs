@@ -230,33 +230,22 @@ fn strcat_delim(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     ))
 }
 
+/// `indexof(text, lookup [, start [, length [, occurrence]]])`, in characters.
 fn indexof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
-    if args.len() > 3 {
-        return Err("indexof() with a length or an occurrence is not supported yet".into());
-    }
     let mut it = args.into_iter();
     let (Some(text), Some(sub)) = (it.next(), it.next()) else {
         return Err("indexof() takes a text and a substring".into());
     };
-    if let Some(start) = it.next() {
-        // Search from `start`: the position in the rest, shifted back.
-        let start = cast_to(start, KType::Long).expr;
-        let rest = datafusion::functions::unicode::substr()
-            .call(vec![to_text(&text), start.clone() + lit(1i64)]);
-        let pos = datafusion::logical_expr::cast(
-            f::strpos(rest, to_text(&sub)),
-            KType::Long.arrow_type(),
-        );
-        let e = datafusion::logical_expr::when(pos.clone().eq(lit(0i64)), lit(-1i64))
-            .otherwise(pos - lit(1i64) + start)
-            .map_err(|e| e.to_string())?;
-        return Ok(Typed::new(e, KType::Long));
+    let mut call = vec![to_text(&text), to_text(&sub)];
+    // Start, length and occurrence; a null one takes its default.
+    for (arg, default) in it.zip([0i64, -1, 1]) {
+        call.push(f::coalesce(vec![
+            cast_to(arg, KType::Long).expr,
+            lit(default),
+        ]));
     }
-    let pos = datafusion::logical_expr::cast(
-        f::strpos(to_text(&text), to_text(&sub)),
-        KType::Long.arrow_type(),
-    );
-    Ok(Typed::new(pos - lit(1i64), KType::Long))
+    let e = crate::text_extra::INDEXOF.call(call);
+    Ok(Typed::new(e, KType::Long))
 }
 
 fn array_length(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {

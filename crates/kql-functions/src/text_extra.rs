@@ -332,6 +332,7 @@ fn base64_to_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 }
 
 udf!(REVERSE, "kql_reverse", DataType::Utf8, reverse_body);
+udf!(INDEXOF, "kql_indexof", DataType::Int64, indexof_body);
 udf!(
     REGEX_QUOTE,
     "kql_regex_quote",
@@ -356,6 +357,7 @@ udf!(
 pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         REVERSE.clone(),
+        INDEXOF.clone(),
         REGEX_QUOTE.clone(),
         STRCAT_ARRAY.clone(),
         REPLACE_STRINGS.clone(),
@@ -402,6 +404,47 @@ fn replace_strings_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                 .collect();
         }
         out.append_value(parts.into_iter().map(|(t, _)| t).collect::<String>());
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `kql_indexof(text, lookup [, start, length, occurrence])`: the character position of
+/// the occurrence-th match that lies within `length + 1` characters from `start` (a
+/// negative start counts from the end, a negative length is the rest), else -1.
+fn indexof_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (texts, lookups) = (strings(args, 0)?, strings(args, 1)?);
+    let option = |i: usize| -> Result<Option<ArrayRef>> {
+        args.get(i).map(|_| crate::udf::longs(args, i)).transpose()
+    };
+    let (starts, lengths, occurrences) = (option(2)?, option(3)?, option(4)?);
+    let at = |a: &Option<ArrayRef>, r: usize, default: i64| {
+        a.as_ref().map_or(default, |a| {
+            let a = a.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            if a.is_valid(r) { a.value(r) } else { default }
+        })
+    };
+    let mut out = datafusion::arrow::array::Int64Builder::with_capacity(rows);
+    for r in 0..rows {
+        let (Some(text), Some(lookup)) = (texts.get(r), lookups.get(r)) else {
+            out.append_null();
+            continue;
+        };
+        let chars: Vec<char> = text.chars().collect();
+        let needle: Vec<char> = lookup.chars().collect();
+        let n = chars.len() as i64;
+        let start = match at(&starts, r, 0) {
+            s if s < 0 => (n + s).max(0),
+            s => s,
+        };
+        let end = match at(&lengths, r, -1) {
+            l if l < 0 => n,
+            l => (start + l + 1).min(n),
+        };
+        let occurrence = at(&occurrences, r, 1).max(1) as usize;
+        let found = (start..=end - needle.len() as i64)
+            .filter(|i| *i >= 0 && chars[*i as usize..*i as usize + needle.len()] == needle[..])
+            .nth(occurrence - 1);
+        out.append_value(found.unwrap_or(-1));
     }
     Ok(Arc::new(out.finish()))
 }

@@ -122,7 +122,6 @@ pub fn parse_typed(text: &str, ty: KType) -> Option<Typed> {
     })
 }
 
-
 /// The text of a `datetime(...)` literal: any text `todatetime` reads (also quoted), or
 /// `year, month, day[, hour, minute, second]`.
 fn datetime_literal(text: &str) -> Option<i64> {
