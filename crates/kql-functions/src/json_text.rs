@@ -1,6 +1,7 @@
 //! Text to and from dynamic values, in the `kql_json_op` family:
 //! `unicode_codepoints_from_string`/`_to_string`, `parse_csv`, `has_any_index`,
-//! `base64_encode_fromarray`, `base64_decode_toguid`, `base64_encode_fromguid`.
+//! `base64_encode_fromarray`, `base64_decode_toguid`, `base64_encode_fromguid`,
+//! `dynamic_to_json` (keys sorted).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,6 +16,7 @@ pub const OPS: &[&str] = &[
     "base64_encode_fromarray",
     "base64_decode_toguid",
     "base64_encode_fromguid",
+    "dynamic_to_json",
 ];
 
 /// One operation on one row's values; None is a null result.
@@ -75,8 +77,26 @@ pub fn apply(op: &str, v: &[Value]) -> Option<Value> {
             Value::String(guid_text(&bytes))
         }
         "base64_encode_fromguid" => Value::String(STANDARD.encode(guid_bytes(first.as_str()?)?)),
+        "dynamic_to_json" => Value::String(sorted(first).to_string()),
         _ => return None,
     })
+}
+
+/// The value with every bag's keys in order (the canonical form `dynamic_to_json` prints).
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
 }
 
 /// .NET's byte order of a GUID: the first three groups little-endian, the rest as written.

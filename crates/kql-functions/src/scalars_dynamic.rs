@@ -16,7 +16,7 @@ const MANY: usize = usize::MAX;
 use crate::table::scalar_fn as d;
 
 /// A `kql_json_op` call; `ty` is the result type.
-fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, String> {
+pub(crate) fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, String> {
     let mut call: Vec<Expr> = vec![lit(name.to_string())];
     call.extend(args.into_iter().map(|a| to_dynamic(a).expr));
     let e = JSON_OP.call(call);

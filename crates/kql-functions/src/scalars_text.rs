@@ -426,11 +426,8 @@ pub static MORE_TEXT: &[FunctionSpec] = &[
         [],
         1,
         1,
-        |_, a| Ok(Typed::new(
-            to_text(&crate::coerce::to_dynamic(one_arg(a)?)),
-            KType::String
-        )),
-        "The JSON text of a dynamic value."
+        |_, a| crate::scalars_dynamic::op("dynamic_to_json", a, KType::String),
+        "The JSON text of a dynamic value, with every bag's keys in order."
     ),
 ];
 

@@ -657,6 +657,14 @@ impl Parser {
                     self.bump();
                     DynValue::Bool(name == "true")
                 }
+                // `dynamic({...})` nested in a dynamic literal is the value itself.
+                "dynamic" if self.peek_at(1).kind == TokenKind::Punct(Punct::LParen) => {
+                    self.bump();
+                    self.bump();
+                    let inner = self.dyn_value()?;
+                    self.expect_punct(Punct::RParen)?;
+                    inner
+                }
                 _ => {
                     let e = self.expr()?;
                     match e.kind {
