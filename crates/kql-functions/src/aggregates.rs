@@ -85,7 +85,7 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         1,
         2,
         "list",
-        Some(|a| make_list(a, false, false)),
+        Some(|a| make_list(a, false, false, false)),
         "A dynamic array of the group's values."
     ),
     aggregate!(
@@ -94,8 +94,17 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         1,
         2,
         "set",
-        Some(|a| make_list(a, true, false)),
+        Some(|a| make_list(a, true, false, false)),
         "A dynamic array of the group's distinct values."
+    ),
+    aggregate!(
+        "make_list_with_nulls",
+        [],
+        1,
+        2,
+        "list",
+        Some(|a| make_list(a, false, false, true)),
+        "A dynamic array of the group's values, nulls included."
     ),
     aggregate!(
         "make_list_if",
@@ -103,7 +112,7 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         2,
         3,
         "list",
-        Some(|a| make_list(a, false, true)),
+        Some(|a| make_list(a, false, true, false)),
         "make_list over the rows where the predicate is true."
     ),
     aggregate!(
@@ -112,7 +121,7 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         2,
         3,
         "set",
-        Some(|a| make_list(a, true, true)),
+        Some(|a| make_list(a, true, true, false)),
         "make_set over the rows where the predicate is true."
     ),
     aggregate!(
@@ -373,7 +382,12 @@ fn sumif(args: Vec<Typed>) -> Result<Typed, String> {
 
 /// `make_list(x [, max])`, `make_set`, and their `_if` forms: the values gathered with
 /// `array_agg`, then written as a JSON array (nulls skipped, `[]` for no values).
-fn make_list(args: Vec<Typed>, distinct: bool, conditional: bool) -> Result<Typed, String> {
+fn make_list(
+    args: Vec<Typed>,
+    distinct: bool,
+    conditional: bool,
+    keep_nulls: bool,
+) -> Result<Typed, String> {
     let mut it = args.into_iter();
     let v = it.next().ok_or("missing argument")?;
     let value = if conditional {
@@ -386,8 +400,13 @@ fn make_list(args: Vec<Typed>, distinct: bool, conditional: bool) -> Result<Type
         .next()
         .map_or(lit(i64::MAX), |m| cast_to(m, KType::Long).expr);
     let list = a::array_agg(value.expr);
-    let json =
-        crate::build_dynamic::LIST_JSON.call(vec![list, lit(value.ty.name()), max, lit(distinct)]);
+    let json = crate::build_dynamic::LIST_JSON.call(vec![
+        list,
+        lit(value.ty.name()),
+        max,
+        lit(distinct),
+        lit(keep_nulls),
+    ]);
     Ok(Typed::new(json, KType::Dynamic))
 }
 

@@ -90,13 +90,14 @@ fn list_json_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let max = crate::udf::longs(args, 2)?;
     let max = max.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
     let distinct = args[3].as_boolean();
+    let keep_nulls = args.get(4).is_some_and(|k| k.as_boolean().value(0));
     let mut out = StringBuilder::with_capacity(rows, rows * 32);
     for r in 0..rows {
         let mut items: Vec<Value> = Vec::new();
         if let Some(list) = list.filter(|l| l.is_valid(r)) {
             let values = list.value(r);
             for i in 0..values.len() {
-                // Kusto's make_list and make_set skip nulls.
+                // Kusto's make_list and make_set skip nulls (make_list_with_nulls keeps them).
                 let v = json_value(&values, i, tag);
                 // make_set adds the elements of an array value, not the array.
                 let candidates = match v {
@@ -104,7 +105,7 @@ fn list_json_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                     other => vec![other],
                 };
                 for v in candidates {
-                    if v.is_null() || (distinct.value(r) && items.contains(&v)) {
+                    if (v.is_null() && !keep_nulls) || (distinct.value(r) && items.contains(&v)) {
                         continue;
                     }
                     items.push(v);

@@ -1,5 +1,5 @@
 //! Comparing, repeating, quoting and classifying text: `strcmp`, `strrep`, `regex_quote`,
-//! `isascii`.
+//! `format_bytes`, `isascii`.
 
 use crate::coerce::{cast_to, to_text};
 use crate::scalars_text::unary_text;
@@ -35,6 +35,14 @@ pub static STRINGS: &[FunctionSpec] = &[
         1,
         |_, a| unary_text(a, &crate::text_extra::REGEX_QUOTE),
         "The text with the characters that regular expressions give a meaning escaped."
+    ),
+    s!(
+        "format_bytes",
+        [],
+        1,
+        3,
+        format_bytes,
+        "A size in bytes as text with a unit: 564 Bytes, 10.1 KB, 19 MB (powers of 1024)."
     ),
     s!(
         "isascii",
@@ -75,6 +83,24 @@ fn strrep(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     let e = when(n.lt(lit(1i64)), lit(""))
         .otherwise(repeated)
         .map_err(|e| e.to_string())?;
+    Ok(Typed::new(e, KType::String))
+}
+
+fn format_bytes(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let value = it.next().ok_or("format_bytes() needs a size")?;
+    if !value.ty.is_numeric() {
+        return Err(format!("format_bytes() expects a number, got {}", value.ty));
+    }
+    let precision = it
+        .next()
+        .map_or(lit(0i64), |p| cast_to(p, KType::Long).expr);
+    let unit = it.next().map_or(lit(""), |u| to_text(&u));
+    let e = crate::text_extra::FORMAT_BYTES.call(vec![
+        cast_to(value, KType::Real).expr,
+        precision,
+        unit,
+    ]);
     Ok(Typed::new(e, KType::String))
 }
 

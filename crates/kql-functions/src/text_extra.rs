@@ -334,6 +334,12 @@ fn base64_to_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 udf!(REVERSE, "kql_reverse", DataType::Utf8, reverse_body);
 udf!(INDEXOF, "kql_indexof", DataType::Int64, indexof_body);
 udf!(
+    FORMAT_BYTES,
+    "kql_format_bytes",
+    DataType::Utf8,
+    format_bytes_body
+);
+udf!(
     REGEX_QUOTE,
     "kql_regex_quote",
     DataType::Utf8,
@@ -358,6 +364,7 @@ pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         REVERSE.clone(),
         INDEXOF.clone(),
+        FORMAT_BYTES.clone(),
         REGEX_QUOTE.clone(),
         STRCAT_ARRAY.clone(),
         REPLACE_STRINGS.clone(),
@@ -445,6 +452,37 @@ fn indexof_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             .filter(|i| *i >= 0 && chars[*i as usize..*i as usize + needle.len()] == needle[..])
             .nth(occurrence - 1);
         out.append_value(found.unwrap_or(-1));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `kql_format_bytes(bytes, precision, unit)`: `564 Bytes`, `10.1 KB`, `19 MB` (powers of
+/// 1024); an empty unit picks the largest that keeps the value at least 1.
+fn format_bytes_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+    const UNITS: [&str; 7] = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"];
+    let values = args[0].as_primitive::<Float64Type>();
+    let precisions = crate::udf::longs(args, 1)?;
+    let precisions = precisions.as_primitive::<Int64Type>();
+    let units = strings(args, 2)?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 12);
+    for r in 0..rows {
+        if !values.is_valid(r) {
+            out.append_null();
+            continue;
+        }
+        let v = values.value(r);
+        let asked = units.get(r).unwrap_or("");
+        let power = match UNITS.iter().position(|u| u.eq_ignore_ascii_case(asked)) {
+            Some(p) => p,
+            None => (0..UNITS.len())
+                .rev()
+                .find(|p| v.abs() >= 1024f64.powi(*p as i32))
+                .unwrap_or(0),
+        };
+        let digits = usize::try_from(precisions.value(r).clamp(0, 15)).unwrap_or(0);
+        let scaled = v / 1024f64.powi(power as i32);
+        out.append_value(format!("{scaled:.digits$} {}", UNITS[power]));
     }
     Ok(Arc::new(out.finish()))
 }
