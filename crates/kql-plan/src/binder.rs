@@ -193,7 +193,11 @@ impl<'c> Binder<'c> {
                         .map(Value::Scalar);
                 }
                 if name.name == "toscalar" && args.len() == 1 {
-                    let t = self.tabular(&args[0])?;
+                    // toscalar of a scalar is that scalar.
+                    let t = match self.value(&args[0], row)? {
+                        Value::Scalar(s) => return Ok(Value::Scalar(s)),
+                        Value::Tabular(t) => t,
+                    };
                     if t.is_empty() {
                         return Err(Diagnostic::error(
                             codes::EXPR_KIND,

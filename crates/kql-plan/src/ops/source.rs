@@ -86,17 +86,14 @@ fn one_row(span: Span) -> Result<Tab, Diagnostic> {
 }
 
 /// A constant's value as a number on its own scale (nanoseconds for datetimes/timespans).
-fn constant(t: &Typed) -> Option<f64> {
+fn number(v: &datafusion::scalar::ScalarValue) -> Option<f64> {
     use datafusion::scalar::ScalarValue as S;
-    match &t.expr {
-        datafusion::logical_expr::Expr::Literal(v, _) => match v {
-            S::Int64(Some(x))
-            | S::TimestampNanosecond(Some(x), _)
-            | S::DurationNanosecond(Some(x)) => Some(*x as f64),
-            S::Int32(Some(x)) => Some(f64::from(*x)),
-            S::Float64(Some(x)) => Some(*x),
-            _ => None,
-        },
+    match v {
+        S::Int64(Some(x)) | S::TimestampNanosecond(Some(x), _) | S::DurationNanosecond(Some(x)) => {
+            Some(*x as f64)
+        }
+        S::Int32(Some(x)) => Some(f64::from(*x)),
+        S::Float64(Some(x)) => Some(*x),
         _ => None,
     }
 }
@@ -135,9 +132,16 @@ impl Binder<'_> {
                 ));
             }
         };
-        let (Some(av), Some(bv), Some(sv)) = (constant(&a), constant(&b), constant(&s)) else {
-            return Err(Diagnostic::unsupported(
-                "range with bounds that are not constants",
+        // Bounds are computed now (they may be `toscalar(...)` of a query).
+        let (av, bv, sv) = (
+            number(&self.constant(&a, from.span)?),
+            number(&self.constant(&b, to.span)?),
+            number(&self.constant(&s, step.span)?),
+        );
+        let (Some(av), Some(bv), Some(sv)) = (av, bv, sv) else {
+            return Err(Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                "range bounds must be numbers, datetimes or timespans that are not null",
                 span,
             ));
         };
