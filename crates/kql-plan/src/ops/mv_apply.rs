@@ -160,11 +160,14 @@ impl Binder<'_> {
         order: Vec<datafusion::logical_expr::SortExpr>,
         span: Span,
     ) -> Result<Tab, Diagnostic> {
-        let rank = row_number()
-            .partition_by(vec![DfExpr::Column(Column::from_name(ROW))])
-            .order_by(order)
-            .build()
-            .map_err(crate::df_err(span))?;
+        // `take` has no order: the rows keep the expansion's (an empty ORDER BY is not valid).
+        let partitioned = row_number().partition_by(vec![DfExpr::Column(Column::from_name(ROW))]);
+        let rank = if order.is_empty() {
+            partitioned.build()
+        } else {
+            partitioned.order_by(order).build()
+        }
+        .map_err(crate::df_err(span))?;
         let mut cols = sub.all_columns();
         let names = sub.names();
         cols.push((Typed::new(rank, KType::Long), "__rank".into()));
