@@ -260,6 +260,33 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         "The largest value where the predicate is true."
     ),
     aggregate!(
+        "binary_all_and",
+        [],
+        1,
+        1,
+        "binary_all_and",
+        Some(|a| bitwise_all(a, a::bit_and)),
+        "The bitwise and of all the values."
+    ),
+    aggregate!(
+        "binary_all_or",
+        [],
+        1,
+        1,
+        "binary_all_or",
+        Some(|a| bitwise_all(a, a::bit_or)),
+        "The bitwise or of all the values."
+    ),
+    aggregate!(
+        "binary_all_xor",
+        [],
+        1,
+        1,
+        "binary_all_xor",
+        Some(|a| bitwise_all(a, a::bit_xor)),
+        "The bitwise exclusive or of all the values."
+    ),
+    aggregate!(
         "avgif",
         [],
         2,
@@ -438,6 +465,17 @@ fn spread(args: Vec<Typed>, kind: Spread) -> Result<Typed, String> {
         Spread::VarianceP => a::var_pop(v),
     };
     Ok(Typed::new(e, KType::Real))
+}
+
+fn bitwise_all(
+    args: Vec<Typed>,
+    agg: fn(datafusion::logical_expr::Expr) -> datafusion::logical_expr::Expr,
+) -> Result<Typed, String> {
+    let v = first(args)?;
+    if !matches!(v.ty, KType::Int | KType::Long) {
+        return Err(format!("expected integers, got {}", v.ty));
+    }
+    Ok(Typed::new(agg(cast_to(v, KType::Long).expr), KType::Long))
 }
 
 fn percentile(args: Vec<Typed>) -> Result<Typed, String> {

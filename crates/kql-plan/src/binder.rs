@@ -223,6 +223,34 @@ impl<'c> Binder<'c> {
                     );
                     return Ok(Value::Scalar(names));
                 }
+                if name.name == "bag_pack_columns" {
+                    // bag_pack_columns(A, B) is bag_pack("A", A, "B", B).
+                    let mut pairs = Vec::new();
+                    for a in args {
+                        let key = match &a.kind {
+                            ExprKind::Name(n) => n.name.clone(),
+                            _ => {
+                                return Err(Diagnostic::error(
+                                    codes::TYPE_MISMATCH,
+                                    "bag_pack_columns() takes column names",
+                                    a.span,
+                                ));
+                            }
+                        };
+                        pairs.push(Expr {
+                            kind: ExprKind::Literal(kql_syntax::ast::Literal::String(key)),
+                            span: a.span,
+                        });
+                        pairs.push(a.clone());
+                    }
+                    let bag_pack = kql_syntax::ast::Name {
+                        name: "bag_pack".into(),
+                        span: name.span,
+                    };
+                    return Ok(Value::Scalar(
+                        self.scalar_call(&bag_pack, &pairs, row, e.span)?,
+                    ));
+                }
                 if name.name == "pack_all" && args.len() <= 1 {
                     return self.pack_all(row, e.span).map(Value::Scalar);
                 }
