@@ -1,5 +1,5 @@
 //! Text to and from dynamic values, in the `kql_json_op` family:
-//! `unicode_codepoints_from_string`/`_to_string`, `parse_csv`, `has_any_index`,
+//! `unicode_codepoints_from_string`, `parse_csv`, `has_any_index`,
 //! `base64_encode_fromarray`, `base64_decode_toguid`, `base64_encode_fromguid`,
 //! `dynamic_to_json` (keys sorted).
 
@@ -10,7 +10,6 @@ use serde_json::Value;
 /// The operations of this module.
 pub const OPS: &[&str] = &[
     "unicode_codepoints_from_string",
-    "unicode_codepoints_to_string",
     "parse_csv",
     "has_any_index",
     "base64_encode_fromarray",
@@ -29,13 +28,6 @@ pub fn apply(op: &str, v: &[Value]) -> Option<Value> {
                 .chars()
                 .map(|c| Value::from(c as u32))
                 .collect(),
-        ),
-        "unicode_codepoints_to_string" => Value::String(
-            first
-                .as_array()?
-                .iter()
-                .map(|c| c.as_u64().and_then(|n| char::from_u32(n as u32)))
-                .collect::<Option<String>>()?,
         ),
         "parse_csv" => {
             let mut reader = csv::ReaderBuilder::new()
@@ -141,10 +133,6 @@ mod tests {
     fn codepoints_csv_and_guids() {
         let cps = apply("unicode_codepoints_from_string", &[json!("Ku")]).unwrap();
         assert_eq!(cps, json!([75, 117]));
-        assert_eq!(
-            apply("unicode_codepoints_to_string", &[cps]),
-            Some(json!("Ku"))
-        );
         let csv = apply("parse_csv", &[json!("aa,\"b,b\",\"say \"\"hi\"\"\"\nx,y")]).unwrap();
         assert_eq!(csv, json!(["aa", "b,b", "say \"hi\""]));
         let g = apply("base64_decode_toguid", &[json!("JpbpECu8dUy7Pv5gbeJXAA==")]).unwrap();

@@ -106,14 +106,6 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "The Unicode code points of the text's characters, as an array."
     ),
     d!(
-        "unicode_codepoints_to_string",
-        [],
-        1,
-        1,
-        |_, a| op("unicode_codepoints_to_string", a, KType::String),
-        "The text of an array of Unicode code points."
-    ),
-    d!(
         "parse_csv",
         [],
         1,
