@@ -120,6 +120,14 @@ pub static MATH: &[FunctionSpec] = &[
         "Whether the value is neither infinite nor NaN."
     ),
     s!(
+        "rand",
+        [],
+        0,
+        1,
+        rand,
+        "A random real in [0, 1), or a random long in [0, N) with an argument."
+    ),
+    s!(
         "around",
         [],
         3,
@@ -320,6 +328,17 @@ fn atan2(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         f::atan2(cast_to(y, KType::Real).expr, cast_to(x, KType::Real).expr),
         KType::Real,
     ))
+}
+
+fn rand(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let Some(n) = args.into_iter().next() else {
+        return Ok(Typed::new(f::random(), KType::Real));
+    };
+    if !matches!(n.ty, KType::Int | KType::Long) {
+        return Err(format!("rand() takes an integer bound, got {}", n.ty));
+    }
+    let scaled = f::floor(f::random() * cast_to(n, KType::Real).expr);
+    Ok(cast_to(Typed::new(scaled, KType::Real), KType::Long))
 }
 
 fn around(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
