@@ -1,5 +1,5 @@
 //! Comparing, repeating, quoting and classifying text: `strcmp`, `strrep`, `regex_quote`,
-//! `format_bytes`, `isascii`.
+//! `format_bytes`, `isascii`, punycode, and gzip/zlib as base64.
 
 use crate::coerce::{cast_to, to_text};
 use crate::scalars_text::unary_text;
@@ -43,6 +43,70 @@ pub static STRINGS: &[FunctionSpec] = &[
         3,
         format_bytes,
         "A size in bytes as text with a unit: 564 Bytes, 10.1 KB, 19 MB (powers of 1024)."
+    ),
+    s!(
+        "punycode_from_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_FROM),
+        "The text encoded as punycode (without the xn-- prefix)."
+    ),
+    s!(
+        "punycode_to_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_TO),
+        "The text that punycode encodes; empty if it is not punycode."
+    ),
+    s!(
+        "punycode_domain_from_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_DOMAIN_FROM),
+        "The domain with each xn-- label decoded."
+    ),
+    s!(
+        "punycode_domain_to_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_DOMAIN_TO),
+        "The domain with each non-ASCII label encoded as xn-- punycode."
+    ),
+    s!(
+        "gzip_compress_to_base64_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::GZIP_COMPRESS),
+        "The text gzip-compressed, as base64."
+    ),
+    s!(
+        "gzip_decompress_from_base64_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::GZIP_DECOMPRESS),
+        "The text in base64 gzip data; empty if it is not that."
+    ),
+    s!(
+        "zlib_compress_to_base64_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::ZLIB_COMPRESS),
+        "The text zlib-compressed, as base64."
+    ),
+    s!(
+        "zlib_decompress_from_base64_string",
+        [],
+        1,
+        1,
+        |_, a| unary_text(a, &crate::text_extra::ZLIB_DECOMPRESS),
+        "The text in base64 zlib data; empty if it is not that."
     ),
     s!(
         "isascii",
