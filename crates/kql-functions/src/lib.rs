@@ -39,6 +39,7 @@ pub mod text_extra;
 mod time_format;
 mod typed;
 pub mod udf;
+mod units;
 pub mod values;
 mod window;
 pub mod xml;
@@ -69,6 +70,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(series_math::udfs());
     v.extend(xxhash::udfs());
     v.extend(special::udfs());
+    v.extend(units::udfs());
     v.extend(time_format::udfs());
     v.extend(ip_compare::udfs());
     v.push(parse_kv::PARSE_KV.clone());

@@ -136,6 +136,70 @@ pub static MATH: &[FunctionSpec] = &[
         "Whether the value is within delta of the center (bounds included)."
     ),
     s!(
+        "convert_angle",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("angle", a),
+        "A angle from one unit to another, units named as in Kusto."
+    ),
+    s!(
+        "convert_energy",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("energy", a),
+        "A energy from one unit to another, units named as in Kusto."
+    ),
+    s!(
+        "convert_force",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("force", a),
+        "A force from one unit to another, units named as in Kusto."
+    ),
+    s!(
+        "convert_length",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("length", a),
+        "A length from one unit to another, units named as in Kusto (Meter, Foot, ...)."
+    ),
+    s!(
+        "convert_mass",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("mass", a),
+        "A mass from one unit to another, units named as in Kusto."
+    ),
+    s!(
+        "convert_speed",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("speed", a),
+        "A speed from one unit to another, units named as in Kusto."
+    ),
+    s!(
+        "convert_temperature",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("temperature", a),
+        "A temperature from one unit to another, units named as in Kusto."
+    ),
+    s!(
+        "convert_volume",
+        [],
+        3,
+        3,
+        |_, a| crate::units::bind("volume", a),
+        "A volume from one unit to another, units named as in Kusto."
+    ),
+    s!(
         "gamma",
         [],
         1,
