@@ -141,7 +141,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("angle", a),
-        "A angle from one unit to another, units named as in Kusto."
+        "Converts a value of angle from one unit to another, units named as in Kusto."
     ),
     s!(
         "convert_energy",
@@ -149,7 +149,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("energy", a),
-        "A energy from one unit to another, units named as in Kusto."
+        "Converts a value of energy from one unit to another, units named as in Kusto."
     ),
     s!(
         "convert_force",
@@ -157,7 +157,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("force", a),
-        "A force from one unit to another, units named as in Kusto."
+        "Converts a value of force from one unit to another, units named as in Kusto."
     ),
     s!(
         "convert_length",
@@ -165,7 +165,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("length", a),
-        "A length from one unit to another, units named as in Kusto (Meter, Foot, ...)."
+        "Converts a value of length from one unit to another, units named as in Kusto (Meter, Foot, ...)."
     ),
     s!(
         "convert_mass",
@@ -173,7 +173,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("mass", a),
-        "A mass from one unit to another, units named as in Kusto."
+        "Converts a value of mass from one unit to another, units named as in Kusto."
     ),
     s!(
         "convert_speed",
@@ -181,7 +181,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("speed", a),
-        "A speed from one unit to another, units named as in Kusto."
+        "Converts a value of speed from one unit to another, units named as in Kusto."
     ),
     s!(
         "convert_temperature",
@@ -189,7 +189,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("temperature", a),
-        "A temperature from one unit to another, units named as in Kusto."
+        "Converts a value of temperature from one unit to another, units named as in Kusto."
     ),
     s!(
         "convert_volume",
@@ -197,7 +197,7 @@ pub static MATH: &[FunctionSpec] = &[
         3,
         3,
         |_, a| crate::units::bind("volume", a),
-        "A volume from one unit to another, units named as in Kusto."
+        "Converts a value of volume from one unit to another, units named as in Kusto."
     ),
     s!(
         "gamma",
