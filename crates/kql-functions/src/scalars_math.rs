@@ -200,6 +200,38 @@ pub static MATH: &[FunctionSpec] = &[
         "Converts a value of volume from one unit to another, units named as in Kusto."
     ),
     s!(
+        "beta_cdf",
+        [],
+        3,
+        3,
+        |_, a| crate::special::bind_beta("beta_cdf", a),
+        "The beta distribution function at x (x, alpha, beta)."
+    ),
+    s!(
+        "beta_pdf",
+        [],
+        3,
+        3,
+        |_, a| crate::special::bind_beta("beta_pdf", a),
+        "The beta probability density at x (x, alpha, beta)."
+    ),
+    s!(
+        "beta_inv",
+        [],
+        3,
+        3,
+        |_, a| crate::special::bind_beta("beta_inv", a),
+        "The inverse of the beta distribution function (p, alpha, beta)."
+    ),
+    s!(
+        "bitset_count_ones",
+        [],
+        1,
+        1,
+        |_, a| crate::special::bitset_count_ones(a),
+        "The number of set bits of an integer."
+    ),
+    s!(
         "gamma",
         [],
         1,
