@@ -380,7 +380,7 @@ fn decompose(
 
 /// The period with the strongest autocorrelation of the detrended series, if it reaches
 /// `threshold`; 0 when none does.
-fn detect_period(y: &[f64], threshold: f64) -> usize {
+pub(crate) fn detect_period(y: &[f64], threshold: f64) -> usize {
     let n = y.len();
     if n < 8 {
         return 0;

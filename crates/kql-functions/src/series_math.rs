@@ -5,7 +5,7 @@
 //! a non-numeric or missing element gives a null element.
 
 use crate::coerce::to_dynamic;
-use crate::series::{real, stats};
+use crate::series::{detect_period, real, stats};
 use crate::table::{CallCtx, FunctionKind::Scalar, FunctionSpec};
 use crate::typed::Typed;
 use crate::udf::{KqlUdf, strings};
@@ -144,6 +144,20 @@ pub static SERIES_MATH_FUNCTIONS: &[FunctionSpec] = &[
         "The Pearson correlation coefficient of two series."
     ),
     f!(
+        "series_iir",
+        3,
+        3,
+        D,
+        "An infinite impulse response filter: numerator and denominator coefficients applied to a series."
+    ),
+    f!(
+        "series_seasonal",
+        1,
+        2,
+        D,
+        "The seasonal component: each point is the median of its phase (period detected, or given)."
+    ),
+    f!(
         "series_stats_dynamic",
         1,
         2,
@@ -255,6 +269,8 @@ fn apply(name: &str, args: &[Value]) -> Option<Value> {
             Some(real(pearson(&a, &b)))
         }
         "series_stats_dynamic" => stats_bag(first),
+        "series_iir" => iir(first, args.get(1)?, args.get(2)?),
+        "series_seasonal" => seasonal(first, args.get(1)),
         _ => None,
     }
 }
@@ -405,6 +421,60 @@ fn pearson(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
     let vx: f64 = pairs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
     let vy: f64 = pairs.iter().map(|(_, y)| (y - my).powi(2)).sum();
     cov / (vx * vy).sqrt()
+}
+
+/// `y[n] = (Σ b[k]·x[n-k] − Σ_{k≥1} a[k]·y[n-k]) / a[0]`; missing elements count as 0.
+fn iir(series: &Value, numerators: &Value, denominators: &Value) -> Option<Value> {
+    let x: Vec<f64> = numbers(series)?
+        .into_iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let b: Vec<f64> = numbers(numerators)?
+        .into_iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let a: Vec<f64> = numbers(denominators)?
+        .into_iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let a0 = *a.first().filter(|a0| **a0 != 0.0)?;
+    let mut y: Vec<f64> = Vec::with_capacity(x.len());
+    for n in 0..x.len() {
+        let feed: f64 = (0..b.len().min(n + 1)).map(|k| b[k] * x[n - k]).sum();
+        let back: f64 = (1..a.len().min(n + 1)).map(|k| a[k] * y[n - k]).sum();
+        y.push((feed - back) / a0);
+    }
+    Some(Value::Array(y.into_iter().map(real).collect()))
+}
+
+/// Each point replaced by the median of the points at its phase of the period.
+fn seasonal(series: &Value, period: Option<&Value>) -> Option<Value> {
+    let y: Vec<f64> = numbers(series)?
+        .into_iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let period = match period.and_then(Value::as_f64) {
+        Some(p) if p >= 1.0 => p as usize,
+        _ => detect_period(&y, 0.6),
+    };
+    if period < 1 || period > y.len() {
+        return Some(Value::Array(vec![real(0.0); y.len()]));
+    }
+    let medians: Vec<f64> = (0..period)
+        .map(|phase| {
+            let mut vals: Vec<f64> = y.iter().skip(phase).step_by(period).copied().collect();
+            vals.sort_by(f64::total_cmp);
+            let m = vals.len() / 2;
+            if vals.len().is_multiple_of(2) {
+                (vals[m - 1] + vals[m]) / 2.0
+            } else {
+                vals[m]
+            }
+        })
+        .collect();
+    Some(Value::Array(
+        (0..y.len()).map(|i| real(medians[i % period])).collect(),
+    ))
 }
 
 fn stats_bag(series: &Value) -> Option<Value> {
