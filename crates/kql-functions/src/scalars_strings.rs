@@ -11,6 +11,20 @@ use kql_types::KType;
 
 use crate::table::scalar_fn as s;
 
+/// A function of one text, computed by a `text_extra` UDF.
+macro_rules! text1 {
+    ($name:literal, $udf:ident, $doc:literal) => {
+        s!(
+            $name,
+            [],
+            1,
+            1,
+            |_, a| unary_text(a, &crate::text_extra::$udf),
+            $doc
+        )
+    };
+}
+
 pub static STRINGS: &[FunctionSpec] = &[
     s!(
         "strcmp",
@@ -28,12 +42,9 @@ pub static STRINGS: &[FunctionSpec] = &[
         strrep,
         "The text repeated a number of times (at most 1024), with an optional delimiter."
     ),
-    s!(
+    text1!(
         "regex_quote",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::REGEX_QUOTE),
+        REGEX_QUOTE,
         "The text with the characters that regular expressions give a meaning escaped."
     ),
     s!(
@@ -44,68 +55,44 @@ pub static STRINGS: &[FunctionSpec] = &[
         format_bytes,
         "A size in bytes as text with a unit: 564 Bytes, 10.1 KB, 19 MB (powers of 1024)."
     ),
-    s!(
+    text1!(
         "punycode_from_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_FROM),
+        PUNYCODE_FROM,
         "The text encoded as punycode (without the xn-- prefix)."
     ),
-    s!(
+    text1!(
         "punycode_to_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_TO),
+        PUNYCODE_TO,
         "The text that punycode encodes; empty if it is not punycode."
     ),
-    s!(
+    text1!(
         "punycode_domain_from_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_DOMAIN_FROM),
+        PUNYCODE_DOMAIN_FROM,
         "The domain with each xn-- label decoded."
     ),
-    s!(
+    text1!(
         "punycode_domain_to_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::PUNYCODE_DOMAIN_TO),
+        PUNYCODE_DOMAIN_TO,
         "The domain with each non-ASCII label encoded as xn-- punycode."
     ),
-    s!(
+    text1!(
         "gzip_compress_to_base64_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::GZIP_COMPRESS),
+        GZIP_COMPRESS,
         "The text gzip-compressed, as base64."
     ),
-    s!(
+    text1!(
         "gzip_decompress_from_base64_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::GZIP_DECOMPRESS),
+        GZIP_DECOMPRESS,
         "The text in base64 gzip data; empty if it is not that."
     ),
-    s!(
+    text1!(
         "zlib_compress_to_base64_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::ZLIB_COMPRESS),
+        ZLIB_COMPRESS,
         "The text zlib-compressed, as base64."
     ),
-    s!(
+    text1!(
         "zlib_decompress_from_base64_string",
-        [],
-        1,
-        1,
-        |_, a| unary_text(a, &crate::text_extra::ZLIB_DECOMPRESS),
+        ZLIB_DECOMPRESS,
         "The text in base64 zlib data; empty if it is not that."
     ),
     s!(
