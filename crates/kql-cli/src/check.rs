@@ -15,6 +15,10 @@ pub fn check(a: CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
+    if let Err(e) = session.declare_builtin_tables() {
+        eprintln!("error: the built-in schemas: {e}");
+        return EXIT_USAGE;
+    }
     let mut queries: Vec<QuerySource> = Vec::new();
     for p in &a.paths {
         match collect_queries(p) {

@@ -219,13 +219,31 @@ impl Session {
     /// Declares table schemas from a file or folder. A declared table with no data is empty.
     pub fn load_schema(&mut self, path: &Path) -> Result<(), LoadError> {
         for s in load_schemas(path)? {
-            if !self.tables.tables.contains_key(&s.name) {
-                let empty = MemTable::try_new(s.arrow(), vec![vec![]])
-                    .map_err(|e| LoadError::new(path, e.to_string()))?;
-                self.register(&s.name, Arc::new(empty));
-            }
-            self.schemas.insert(s.name.clone(), s);
+            self.declare(s).map_err(|e| LoadError::new(path, e))?;
         }
+        Ok(())
+    }
+
+    /// Declares the built-in Defender XDR tables (`kql schema NAME`) that are neither loaded
+    /// nor declared yet, as empty tables: what `kql check` plans against by default.
+    pub fn declare_builtin_tables(&mut self) -> Result<(), String> {
+        for name in kql_io::builtin_table_names() {
+            if !self.schemas.contains_key(name)
+                && let Some(s) = builtin_schema(name)
+            {
+                self.declare(s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Declares a table: empty unless data for it is loaded.
+    fn declare(&mut self, s: TableSchema) -> Result<(), String> {
+        if !self.tables.tables.contains_key(&s.name) {
+            let empty = MemTable::try_new(s.arrow(), vec![vec![]]).map_err(|e| e.to_string())?;
+            self.register(&s.name, Arc::new(empty));
+        }
+        self.schemas.insert(s.name.clone(), s);
         Ok(())
     }
 
