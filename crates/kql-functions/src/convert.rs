@@ -6,7 +6,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Float64Type, TimeUnit};
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
-use kql_types::{format_datetime, format_real, format_timespan};
+use kql_types::{datetime_text, format_real, format_timespan};
 use serde_json::Value;
 use std::sync::{Arc, LazyLock};
 
@@ -54,7 +54,7 @@ fn tostring_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         }
         Ok(match a.data_type() {
             DataType::Float64 => format_real(a.as_primitive::<Float64Type>().value(r)),
-            DataType::Timestamp(TimeUnit::Nanosecond, _) => format_datetime(
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => datetime_text(
                 a.as_primitive::<datafusion::arrow::datatypes::TimestampNanosecondType>()
                     .value(r),
             ),

@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{ScalarUDF, cast, lit};
-use kql_types::{KType, format_datetime, format_timespan};
+use kql_types::{KType, datetime_text, format_timespan};
 use serde_json::{Map, Value};
 use std::sync::{Arc, LazyLock};
 
@@ -259,7 +259,7 @@ fn range_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             let mut v = a;
             while ((s > 0 && v <= b) || (s < 0 && v >= b)) && items.len() < RANGE_LIMIT {
                 items.push(Value::String(if kind == KType::Datetime {
-                    format_datetime(v)
+                    datetime_text(v)
                 } else {
                     format_timespan(v)
                 }));

@@ -5,7 +5,7 @@ use datafusion::arrow::datatypes::{
     DataType, DurationNanosecondType, Float64Type, Int32Type, Int64Type, TimeUnit,
     TimestampNanosecondType,
 };
-use kql_types::{KType, format_datetime, format_timespan};
+use kql_types::{KType, datetime_text, format_timespan};
 use serde_json::{Number, Value};
 
 /// The JSON value of row `i` of `a`, whose Kusto type is `ty` (dynamic cells are JSON text).
@@ -23,7 +23,7 @@ pub fn json_value(a: &ArrayRef, i: usize, ty: KType) -> Value {
             Number::from_f64(v)
                 .map_or_else(|| Value::String(kql_types::format_real(v)), Value::Number)
         }
-        (_, DataType::Timestamp(TimeUnit::Nanosecond, _)) => Value::String(format_datetime(
+        (_, DataType::Timestamp(TimeUnit::Nanosecond, _)) => Value::String(datetime_text(
             a.as_primitive::<TimestampNanosecondType>().value(i),
         )),
         (_, DataType::Duration(TimeUnit::Nanosecond)) => Value::String(format_timespan(

@@ -82,7 +82,7 @@ fn to_json(v: &DynValue, span: Span) -> Result<Value, Diagnostic> {
                         span,
                     )
                 })?;
-                Value::String(kql_types::format_datetime(v))
+                Value::String(kql_types::datetime_text(v))
             }
             Literal::Timespan(v) => Value::String(kql_types::format_timespan(*v)),
             Literal::Guid(g) => Value::String(g.to_lowercase()),

@@ -93,6 +93,17 @@ pub fn format_datetime(nanos: i64) -> String {
     }
 }
 
+/// Kusto's text of a datetime (what `tostring` gives, and a datetime inside a dynamic value):
+/// ISO-8601 UTC with all seven fraction digits, `2020-01-01T00:00:00.0000000Z`.
+pub fn datetime_text(nanos: i64) -> String {
+    let secs = nanos.div_euclid(NANOS_PER_SEC);
+    let sub = nanos.rem_euclid(NANOS_PER_SEC);
+    let Some(dt) = DateTime::<Utc>::from_timestamp(secs, sub as u32) else {
+        return String::new();
+    };
+    format!("{}.{:07}Z", dt.format("%Y-%m-%dT%H:%M:%S"), sub / 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 mod datetime;
 mod timespan;
 
-pub use datetime::{format_datetime, parse_datetime};
+pub use datetime::{datetime_text, format_datetime, parse_datetime};
 pub use timespan::{format_timespan, parse_timespan};
 
 use arrow::datatypes::{DataType, Field, TimeUnit};

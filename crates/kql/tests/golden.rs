@@ -454,7 +454,7 @@ fn make_series_and_series_functions() {
     check(&[
         (
             "datatable(t:datetime, v:long)[datetime(2024-01-01), 1, datetime(2024-01-01 12:00), 2, datetime(2024-01-03), 5] | make-series total = sum(v) default = 0, n = count() on t from datetime(2024-01-01) to datetime(2024-01-04) step 1d",
-            r#"[[[3,0,5],[2,0,1],["2024-01-01T00:00:00Z","2024-01-02T00:00:00Z","2024-01-03T00:00:00Z"]]]"#,
+            r#"[[[3,0,5],[2,0,1],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]]]"#,
         ),
         (
             "print y = dynamic([1, 3, 5, 7]) | extend (rsquare, slope) = series_fit_line(y) | project rsquare, slope",

@@ -15,7 +15,7 @@ use kql_functions::coerce::{datetime_lit, timespan_lit};
 use kql_functions::series_fill::SERIES_FILL;
 use kql_syntax::ast::MakeSeries;
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
-use kql_types::{KType, format_datetime, format_timespan};
+use kql_types::{KType, datetime_text, format_timespan};
 use serde_json::Value;
 
 /// More bins than this is almost certainly a wrong step.
@@ -177,7 +177,7 @@ impl Binder<'_> {
             .map(|k| {
                 let v = from + k * step;
                 match axis.ty {
-                    KType::Datetime => Value::String(format_datetime(v)),
+                    KType::Datetime => Value::String(datetime_text(v)),
                     KType::Timespan => Value::String(format_timespan(v)),
                     _ => Value::from(v),
                 }
