@@ -48,6 +48,14 @@ pub static STRINGS: &[FunctionSpec] = &[
         "The text with the characters that regular expressions give a meaning escaped."
     ),
     s!(
+        "indexof_regex",
+        [],
+        2,
+        5,
+        indexof_regex,
+        "The position of a regex match (from a start, within a length, the n-th), or -1."
+    ),
+    s!(
         "format_bytes",
         [],
         1,
@@ -135,6 +143,21 @@ fn strrep(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
         .otherwise(repeated)
         .map_err(|e| e.to_string())?;
     Ok(Typed::new(e, KType::String))
+}
+
+fn indexof_regex(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let (Some(text), Some(pattern)) = (it.next(), it.next()) else {
+        return Err("indexof_regex() takes a text and a pattern".into());
+    };
+    let mut call = vec![to_text(&text), to_text(&pattern)];
+    // Start, length and occurrence, with their defaults.
+    let mut given = it.map(|a| cast_to(a, KType::Long).expr);
+    for default in [0i64, -1, 1] {
+        call.push(given.next().unwrap_or_else(|| lit(default)));
+    }
+    let e = crate::text_extra::INDEXOF_REGEX.call(call);
+    Ok(Typed::new(e, KType::Long))
 }
 
 fn format_bytes(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {

@@ -334,6 +334,12 @@ fn base64_to_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 udf!(REVERSE, "kql_reverse", DataType::Utf8, reverse_body);
 udf!(INDEXOF, "kql_indexof", DataType::Int64, indexof_body);
 udf!(
+    INDEXOF_REGEX,
+    "kql_indexof_regex",
+    DataType::Int64,
+    indexof_regex_body
+);
+udf!(
     PUNYCODE_FROM,
     "kql_punycode_from_string",
     DataType::Utf8,
@@ -412,6 +418,7 @@ pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         REVERSE.clone(),
         INDEXOF.clone(),
+        INDEXOF_REGEX.clone(),
         PUNYCODE_FROM.clone(),
         PUNYCODE_TO.clone(),
         PUNYCODE_DOMAIN_FROM.clone(),
@@ -634,6 +641,64 @@ fn gzip_compress_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 
 fn zlib_compress_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     map_text(args, rows, |s| deflate(s, false))
+}
+
+/// `kql_indexof_regex(text, pattern, start, length, occurrence)`: the character position of
+/// the occurrence-th (non-overlapping) match within `length` characters from `start`, else
+/// -1; null for a negative start or a length below -1.
+fn indexof_regex_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use datafusion::arrow::datatypes::Int64Type;
+    let (texts, patterns) = (strings(args, 0)?, strings(args, 1)?);
+    let longs = |i: usize| crate::udf::longs(args, i);
+    let (starts, lengths, occurrences) = (longs(2)?, longs(3)?, longs(4)?);
+    let (starts, lengths, occurrences) = (
+        starts.as_primitive::<Int64Type>(),
+        lengths.as_primitive::<Int64Type>(),
+        occurrences.as_primitive::<Int64Type>(),
+    );
+    let mut compiled: Option<(String, regex::Regex)> = None;
+    let mut out = datafusion::arrow::array::Int64Builder::with_capacity(rows);
+    for r in 0..rows {
+        let (Some(text), Some(pattern)) = (texts.get(r), patterns.get(r)) else {
+            out.append_null();
+            continue;
+        };
+        let (start, length) = (starts.value(r), lengths.value(r));
+        if start < 0 || length < -1 {
+            out.append_null();
+            continue;
+        }
+        if compiled.as_ref().is_none_or(|(p, _)| p != pattern) {
+            compiled = Some((pattern.to_string(), crate::text::compile_regex(pattern)?));
+        }
+        let Some((_, re)) = &compiled else {
+            out.append_null();
+            continue;
+        };
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let n = chars.len() as i64;
+        let end = if length < 0 {
+            n
+        } else {
+            (start + length).min(n)
+        };
+        let byte = |i: i64| chars.get(i as usize).map_or(text.len(), |(b, _)| *b);
+        let found = if start > end {
+            None
+        } else {
+            let window = &text[byte(start)..byte(end)];
+            let occurrence = occurrences.value(r).max(1) as usize;
+            re.find_iter(window).nth(occurrence - 1).map(|m| {
+                let at = byte(start) + m.start();
+                chars
+                    .iter()
+                    .position(|(b, _)| *b == at)
+                    .unwrap_or(chars.len()) as i64
+            })
+        };
+        out.append_value(found.unwrap_or(-1));
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn reverse_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
