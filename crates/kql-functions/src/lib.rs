@@ -35,7 +35,9 @@ mod series_math;
 mod special;
 pub mod table;
 pub mod text;
+mod text_codecs;
 pub mod text_extra;
+mod text_search;
 mod time_format;
 mod typed;
 pub mod udf;
@@ -63,6 +65,8 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(text_extra::udfs());
     v.extend(text_extra::more_udfs());
     v.extend(text_extra::string_udfs());
+    v.extend(text_codecs::udfs());
+    v.extend(text_search::udfs());
     v.extend(arrays::udfs());
     v.push(xml::PARSE_XML.clone());
     v.push(series_fill::SERIES_FILL.clone());

@@ -25,6 +25,52 @@ macro_rules! unixtime {
     };
 }
 
+/// A bitwise operation of two integers.
+macro_rules! bitwise {
+    ($name:literal, $op:ident, $doc:literal) => {
+        s!($name, [], 2, 2, |_, a| bitwise(a, Operator::$op), $doc)
+    };
+}
+
+/// A special function of one real (`crate::special`).
+macro_rules! special {
+    ($name:literal, $doc:literal) => {
+        s!($name, [], 1, 1, |_, a| crate::special::bind($name, a), $doc)
+    };
+}
+
+/// A function of the beta distribution (`crate::special`).
+macro_rules! beta {
+    ($name:literal, $doc:literal) => {
+        s!(
+            $name,
+            [],
+            3,
+            3,
+            |_, a| crate::special::bind_beta($name, a),
+            $doc
+        )
+    };
+}
+
+/// `convert_<family>(value, from, to)` (`crate::units`).
+macro_rules! convert {
+    ($family:literal) => {
+        FunctionSpec {
+            name: concat!("convert_", $family),
+            aliases: &[],
+            min_args: 3,
+            max_args: 3,
+            kind: crate::table::FunctionKind::Scalar(|_, a| crate::units::bind($family, a)),
+            doc: concat!(
+                "Converts a value of ",
+                $family,
+                " from one unit to another, units named as in Kusto."
+            ),
+        }
+    };
+}
+
 pub static MATH: &[FunctionSpec] = &[
     s!("abs", [], 1, 1, abs, "The absolute value."),
     s!(
@@ -135,92 +181,24 @@ pub static MATH: &[FunctionSpec] = &[
         around,
         "Whether the value is within delta of the center (bounds included)."
     ),
-    s!(
-        "convert_angle",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("angle", a),
-        "Converts a value of angle from one unit to another, units named as in Kusto."
-    ),
-    s!(
-        "convert_energy",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("energy", a),
-        "Converts a value of energy from one unit to another, units named as in Kusto."
-    ),
-    s!(
-        "convert_force",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("force", a),
-        "Converts a value of force from one unit to another, units named as in Kusto."
-    ),
-    s!(
-        "convert_length",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("length", a),
-        "Converts a value of length from one unit to another, units named as in Kusto (Meter, Foot, ...)."
-    ),
-    s!(
-        "convert_mass",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("mass", a),
-        "Converts a value of mass from one unit to another, units named as in Kusto."
-    ),
-    s!(
-        "convert_speed",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("speed", a),
-        "Converts a value of speed from one unit to another, units named as in Kusto."
-    ),
-    s!(
-        "convert_temperature",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("temperature", a),
-        "Converts a value of temperature from one unit to another, units named as in Kusto."
-    ),
-    s!(
-        "convert_volume",
-        [],
-        3,
-        3,
-        |_, a| crate::units::bind("volume", a),
-        "Converts a value of volume from one unit to another, units named as in Kusto."
-    ),
-    s!(
+    convert!("angle"),
+    convert!("energy"),
+    convert!("force"),
+    convert!("length"),
+    convert!("mass"),
+    convert!("speed"),
+    convert!("temperature"),
+    convert!("volume"),
+    beta!(
         "beta_cdf",
-        [],
-        3,
-        3,
-        |_, a| crate::special::bind_beta("beta_cdf", a),
         "The beta distribution function at x (x, alpha, beta)."
     ),
-    s!(
+    beta!(
         "beta_pdf",
-        [],
-        3,
-        3,
-        |_, a| crate::special::bind_beta("beta_pdf", a),
         "The beta probability density at x (x, alpha, beta)."
     ),
-    s!(
+    beta!(
         "beta_inv",
-        [],
-        3,
-        3,
-        |_, a| crate::special::bind_beta("beta_inv", a),
         "The inverse of the beta distribution function (p, alpha, beta)."
     ),
     s!(
@@ -231,76 +209,28 @@ pub static MATH: &[FunctionSpec] = &[
         |_, a| crate::special::bitset_count_ones(a),
         "The number of set bits of an integer."
     ),
-    s!(
-        "gamma",
-        [],
-        1,
-        1,
-        |_, a| crate::special::bind("gamma", a),
-        "The gamma function."
-    ),
-    s!(
+    special!("gamma", "The gamma function."),
+    special!(
         "loggamma",
-        [],
-        1,
-        1,
-        |_, a| crate::special::bind("loggamma", a),
         "The natural logarithm of the absolute value of the gamma function."
     ),
-    s!(
-        "erf",
-        [],
-        1,
-        1,
-        |_, a| crate::special::bind("erf", a),
-        "The error function."
-    ),
-    s!(
-        "erfc",
-        [],
-        1,
-        1,
-        |_, a| crate::special::bind("erfc", a),
-        "The complementary error function, 1 - erf(x)."
-    ),
-    s!(
-        "binary_and",
-        [],
-        2,
-        2,
-        |_, a| bitwise(a, Operator::BitwiseAnd),
-        "The bitwise and of two integers."
-    ),
-    s!(
-        "binary_or",
-        [],
-        2,
-        2,
-        |_, a| bitwise(a, Operator::BitwiseOr),
-        "The bitwise or of two integers."
-    ),
-    s!(
+    special!("erf", "The error function."),
+    special!("erfc", "The complementary error function, 1 - erf(x)."),
+    bitwise!("binary_and", BitwiseAnd, "The bitwise and of two integers."),
+    bitwise!("binary_or", BitwiseOr, "The bitwise or of two integers."),
+    bitwise!(
         "binary_xor",
-        [],
-        2,
-        2,
-        |_, a| bitwise(a, Operator::BitwiseXor),
+        BitwiseXor,
         "The bitwise exclusive or of two integers."
     ),
-    s!(
+    bitwise!(
         "binary_shift_left",
-        [],
-        2,
-        2,
-        |_, a| bitwise(a, Operator::BitwiseShiftLeft),
+        BitwiseShiftLeft,
         "The integer's bits shifted left."
     ),
-    s!(
+    bitwise!(
         "binary_shift_right",
-        [],
-        2,
-        2,
-        |_, a| bitwise(a, Operator::BitwiseShiftRight),
+        BitwiseShiftRight,
         "The integer's bits shifted right."
     ),
     s!(

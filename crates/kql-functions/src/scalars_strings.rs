@@ -11,15 +11,15 @@ use kql_types::KType;
 
 use crate::table::scalar_fn as s;
 
-/// A function of one text, computed by a `text_extra` UDF.
+/// A function of one text, computed by a UDF of one text.
 macro_rules! text1 {
-    ($name:literal, $udf:ident, $doc:literal) => {
+    ($name:literal, $module:ident::$udf:ident, $doc:literal) => {
         s!(
             $name,
             [],
             1,
             1,
-            |_, a| unary_text(a, &crate::text_extra::$udf),
+            |_, a| unary_text(a, &crate::$module::$udf),
             $doc
         )
     };
@@ -44,7 +44,7 @@ pub static STRINGS: &[FunctionSpec] = &[
     ),
     text1!(
         "regex_quote",
-        REGEX_QUOTE,
+        text_extra::REGEX_QUOTE,
         "The text with the characters that regular expressions give a meaning escaped."
     ),
     s!(
@@ -65,42 +65,42 @@ pub static STRINGS: &[FunctionSpec] = &[
     ),
     text1!(
         "punycode_from_string",
-        PUNYCODE_FROM,
+        text_codecs::PUNYCODE_FROM,
         "The text encoded as punycode (without the xn-- prefix)."
     ),
     text1!(
         "punycode_to_string",
-        PUNYCODE_TO,
+        text_codecs::PUNYCODE_TO,
         "The text that punycode encodes; empty if it is not punycode."
     ),
     text1!(
         "punycode_domain_from_string",
-        PUNYCODE_DOMAIN_FROM,
+        text_codecs::PUNYCODE_DOMAIN_FROM,
         "The domain with each xn-- label decoded."
     ),
     text1!(
         "punycode_domain_to_string",
-        PUNYCODE_DOMAIN_TO,
+        text_codecs::PUNYCODE_DOMAIN_TO,
         "The domain with each non-ASCII label encoded as xn-- punycode."
     ),
     text1!(
         "gzip_compress_to_base64_string",
-        GZIP_COMPRESS,
+        text_codecs::GZIP_COMPRESS,
         "The text gzip-compressed, as base64."
     ),
     text1!(
         "gzip_decompress_from_base64_string",
-        GZIP_DECOMPRESS,
+        text_codecs::GZIP_DECOMPRESS,
         "The text in base64 gzip data; empty if it is not that."
     ),
     text1!(
         "zlib_compress_to_base64_string",
-        ZLIB_COMPRESS,
+        text_codecs::ZLIB_COMPRESS,
         "The text zlib-compressed, as base64."
     ),
     text1!(
         "zlib_decompress_from_base64_string",
-        ZLIB_DECOMPRESS,
+        text_codecs::ZLIB_DECOMPRESS,
         "The text in base64 zlib data; empty if it is not that."
     ),
     s!(
@@ -156,7 +156,7 @@ fn indexof_regex(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     for default in [0i64, -1, 1] {
         call.push(given.next().unwrap_or_else(|| lit(default)));
     }
-    let e = crate::text_extra::INDEXOF_REGEX.call(call);
+    let e = crate::text_search::INDEXOF_REGEX.call(call);
     Ok(Typed::new(e, KType::Long))
 }
 

@@ -244,7 +244,7 @@ fn indexof(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
             lit(default),
         ]));
     }
-    let e = crate::text_extra::INDEXOF.call(call);
+    let e = crate::text_search::INDEXOF.call(call);
     Ok(Typed::new(e, KType::Long))
 }
 

@@ -115,13 +115,19 @@ fn gamma(x: f64) -> f64 {
         // Reflection: Γ(x) Γ(1 - x) = π / sin(πx).
         return std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x));
     }
+    let (x, t, sum) = lanczos(x);
+    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * sum
+}
+
+/// The Lanczos terms for x ≥ 0.5: x - 1, the shifted point t, and the series' sum.
+fn lanczos(x: f64) -> (f64, f64, f64) {
     let x = x - 1.0;
     let t = x + LANCZOS_G + 0.5;
     let sum = LANCZOS[1..]
         .iter()
         .enumerate()
         .fold(LANCZOS[0], |s, (i, c)| s + c / (x + i as f64 + 1.0));
-    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * sum
+    (x, t, sum)
 }
 
 fn ln_gamma(x: f64) -> f64 {
@@ -131,12 +137,7 @@ fn ln_gamma(x: f64) -> f64 {
             .ln()
             - ln_gamma(1.0 - x);
     }
-    let x = x - 1.0;
-    let t = x + LANCZOS_G + 0.5;
-    let sum = LANCZOS[1..]
-        .iter()
-        .enumerate()
-        .fold(LANCZOS[0], |s, (i, c)| s + c / (x + i as f64 + 1.0));
+    let (x, t, sum) = lanczos(x);
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 

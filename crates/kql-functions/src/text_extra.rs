@@ -1,7 +1,7 @@
 //! More text functions: `countof`, `extract_all`, `extractjson`, regex trimming, `tohex`,
 //! base64, and wrapping a typed scalar as a dynamic value.
 
-use crate::udf::{KqlUdf, longs, strings};
+use crate::udf::{longs, strings, udf};
 use crate::values::{json_value, type_tags};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -10,14 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
 use serde_json::Value;
-use std::sync::{Arc, LazyLock};
-
-macro_rules! udf {
-    ($static:ident, $name:literal, $ret:expr, $body:ident) => {
-        pub static $static: LazyLock<Arc<ScalarUDF>> =
-            LazyLock::new(|| KqlUdf::new_udf($name, $ret, $body));
-    };
-}
+use std::sync::Arc;
 
 udf!(COUNTOF, "kql_countof", DataType::Int64, countof_body);
 udf!(
@@ -332,61 +325,6 @@ fn base64_to_array_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 }
 
 udf!(REVERSE, "kql_reverse", DataType::Utf8, reverse_body);
-udf!(INDEXOF, "kql_indexof", DataType::Int64, indexof_body);
-udf!(
-    INDEXOF_REGEX,
-    "kql_indexof_regex",
-    DataType::Int64,
-    indexof_regex_body
-);
-udf!(
-    PUNYCODE_FROM,
-    "kql_punycode_from_string",
-    DataType::Utf8,
-    punycode_from_body
-);
-udf!(
-    PUNYCODE_TO,
-    "kql_punycode_to_string",
-    DataType::Utf8,
-    punycode_to_body
-);
-udf!(
-    PUNYCODE_DOMAIN_FROM,
-    "kql_punycode_domain_from_string",
-    DataType::Utf8,
-    punycode_domain_from_body
-);
-udf!(
-    PUNYCODE_DOMAIN_TO,
-    "kql_punycode_domain_to_string",
-    DataType::Utf8,
-    punycode_domain_to_body
-);
-udf!(
-    GZIP_DECOMPRESS,
-    "kql_gzip_decompress",
-    DataType::Utf8,
-    gzip_decompress_body
-);
-udf!(
-    ZLIB_DECOMPRESS,
-    "kql_zlib_decompress",
-    DataType::Utf8,
-    zlib_decompress_body
-);
-udf!(
-    GZIP_COMPRESS,
-    "kql_gzip_compress",
-    DataType::Utf8,
-    gzip_compress_body
-);
-udf!(
-    ZLIB_COMPRESS,
-    "kql_zlib_compress",
-    DataType::Utf8,
-    zlib_compress_body
-);
 udf!(
     FORMAT_BYTES,
     "kql_format_bytes",
@@ -417,16 +355,6 @@ udf!(
 pub fn string_udfs() -> Vec<Arc<ScalarUDF>> {
     vec![
         REVERSE.clone(),
-        INDEXOF.clone(),
-        INDEXOF_REGEX.clone(),
-        PUNYCODE_FROM.clone(),
-        PUNYCODE_TO.clone(),
-        PUNYCODE_DOMAIN_FROM.clone(),
-        PUNYCODE_DOMAIN_TO.clone(),
-        GZIP_DECOMPRESS.clone(),
-        ZLIB_DECOMPRESS.clone(),
-        GZIP_COMPRESS.clone(),
-        ZLIB_COMPRESS.clone(),
         FORMAT_BYTES.clone(),
         REGEX_QUOTE.clone(),
         STRCAT_ARRAY.clone(),
@@ -478,47 +406,6 @@ fn replace_strings_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     Ok(Arc::new(out.finish()))
 }
 
-/// `kql_indexof(text, lookup [, start, length, occurrence])`: the character position of
-/// the occurrence-th match that lies within `length + 1` characters from `start` (a
-/// negative start counts from the end, a negative length is the rest), else -1.
-fn indexof_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let (texts, lookups) = (strings(args, 0)?, strings(args, 1)?);
-    let option = |i: usize| -> Result<Option<ArrayRef>> {
-        args.get(i).map(|_| crate::udf::longs(args, i)).transpose()
-    };
-    let (starts, lengths, occurrences) = (option(2)?, option(3)?, option(4)?);
-    let at = |a: &Option<ArrayRef>, r: usize, default: i64| {
-        a.as_ref().map_or(default, |a| {
-            let a = a.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-            if a.is_valid(r) { a.value(r) } else { default }
-        })
-    };
-    let mut out = datafusion::arrow::array::Int64Builder::with_capacity(rows);
-    for r in 0..rows {
-        let (Some(text), Some(lookup)) = (texts.get(r), lookups.get(r)) else {
-            out.append_null();
-            continue;
-        };
-        let chars: Vec<char> = text.chars().collect();
-        let needle: Vec<char> = lookup.chars().collect();
-        let n = chars.len() as i64;
-        let start = match at(&starts, r, 0) {
-            s if s < 0 => (n + s).max(0),
-            s => s,
-        };
-        let end = match at(&lengths, r, -1) {
-            l if l < 0 => n,
-            l => (start + l + 1).min(n),
-        };
-        let occurrence = at(&occurrences, r, 1).max(1) as usize;
-        let found = (start..=end - needle.len() as i64)
-            .filter(|i| *i >= 0 && chars[*i as usize..*i as usize + needle.len()] == needle[..])
-            .nth(occurrence - 1);
-        out.append_value(found.unwrap_or(-1));
-    }
-    Ok(Arc::new(out.finish()))
-}
-
 /// `kql_format_bytes(bytes, precision, unit)`: `564 Bytes`, `10.1 KB`, `19 MB` (powers of
 /// 1024); an empty unit picks the largest that keeps the value at least 1.
 fn format_bytes_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -550,157 +437,6 @@ fn format_bytes_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     Ok(Arc::new(out.finish()))
 }
 
-fn punycode_from_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |s| {
-        idna::punycode::encode_str(s).unwrap_or_default()
-    })
-}
-
-fn punycode_to_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |s| {
-        idna::punycode::decode_to_string(s).unwrap_or_default()
-    })
-}
-
-/// Domain labels are separated by `.` or the ideographic and halfwidth full stops.
-fn labels(domain: &str) -> impl Iterator<Item = &str> {
-    domain.split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'])
-}
-
-/// Each `xn--` label decoded (case kept); other labels as they are.
-fn punycode_domain_from_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |d| {
-        let decoded: Option<Vec<String>> = labels(d)
-            .map(|l| match l.get(..4) {
-                Some(p) if p.eq_ignore_ascii_case("xn--") => {
-                    idna::punycode::decode_to_string(&l[4..])
-                }
-                _ => Some(l.to_string()),
-            })
-            .collect();
-        decoded.map(|ls| ls.join(".")).unwrap_or_default()
-    })
-}
-
-/// Each label that is not all ASCII encoded as `xn--` punycode (case kept).
-fn punycode_domain_to_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |d| {
-        let encoded: Option<Vec<String>> = labels(d)
-            .map(|l| {
-                if l.is_ascii() {
-                    Some(l.to_string())
-                } else {
-                    idna::punycode::encode_str(l).map(|p| format!("xn--{p}"))
-                }
-            })
-            .collect();
-        encoded.map(|ls| ls.join(".")).unwrap_or_default()
-    })
-}
-
-/// Base64 of compressed bytes to the text they hold; empty when any step fails.
-fn inflate(text: &str, gzip: bool) -> String {
-    use std::io::Read;
-    let Ok(bytes) = STANDARD.decode(text.trim()) else {
-        return String::new();
-    };
-    let mut out = String::new();
-    let read = if gzip {
-        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut out)
-    } else {
-        flate2::read::ZlibDecoder::new(&bytes[..]).read_to_string(&mut out)
-    };
-    if read.is_ok() { out } else { String::new() }
-}
-
-/// The text compressed, as base64.
-fn deflate(text: &str, gzip: bool) -> String {
-    use std::io::Write;
-    let level = flate2::Compression::default();
-    let bytes = if gzip {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), level);
-        e.write_all(text.as_bytes()).and_then(|_| e.finish())
-    } else {
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), level);
-        e.write_all(text.as_bytes()).and_then(|_| e.finish())
-    };
-    bytes.map(|b| STANDARD.encode(b)).unwrap_or_default()
-}
-
-fn gzip_decompress_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |s| inflate(s, true))
-}
-
-fn zlib_decompress_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |s| inflate(s, false))
-}
-
-fn gzip_compress_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |s| deflate(s, true))
-}
-
-fn zlib_compress_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    map_text(args, rows, |s| deflate(s, false))
-}
-
-/// `kql_indexof_regex(text, pattern, start, length, occurrence)`: the character position of
-/// the occurrence-th (non-overlapping) match within `length` characters from `start`, else
-/// -1; null for a negative start or a length below -1.
-fn indexof_regex_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    use datafusion::arrow::datatypes::Int64Type;
-    let (texts, patterns) = (strings(args, 0)?, strings(args, 1)?);
-    let longs = |i: usize| crate::udf::longs(args, i);
-    let (starts, lengths, occurrences) = (longs(2)?, longs(3)?, longs(4)?);
-    let (starts, lengths, occurrences) = (
-        starts.as_primitive::<Int64Type>(),
-        lengths.as_primitive::<Int64Type>(),
-        occurrences.as_primitive::<Int64Type>(),
-    );
-    let mut compiled: Option<(String, regex::Regex)> = None;
-    let mut out = datafusion::arrow::array::Int64Builder::with_capacity(rows);
-    for r in 0..rows {
-        let (Some(text), Some(pattern)) = (texts.get(r), patterns.get(r)) else {
-            out.append_null();
-            continue;
-        };
-        let (start, length) = (starts.value(r), lengths.value(r));
-        if start < 0 || length < -1 {
-            out.append_null();
-            continue;
-        }
-        if compiled.as_ref().is_none_or(|(p, _)| p != pattern) {
-            compiled = Some((pattern.to_string(), crate::text::compile_regex(pattern)?));
-        }
-        let Some((_, re)) = &compiled else {
-            out.append_null();
-            continue;
-        };
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let n = chars.len() as i64;
-        let end = if length < 0 {
-            n
-        } else {
-            (start + length).min(n)
-        };
-        let byte = |i: i64| chars.get(i as usize).map_or(text.len(), |(b, _)| *b);
-        let found = if start > end {
-            None
-        } else {
-            let window = &text[byte(start)..byte(end)];
-            let occurrence = occurrences.value(r).max(1) as usize;
-            re.find_iter(window).nth(occurrence - 1).map(|m| {
-                let at = byte(start) + m.start();
-                chars
-                    .iter()
-                    .position(|(b, _)| *b == at)
-                    .unwrap_or(chars.len()) as i64
-            })
-        };
-        out.append_value(found.unwrap_or(-1));
-    }
-    Ok(Arc::new(out.finish()))
-}
-
 fn reverse_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     map_text(args, rows, |s| s.chars().rev().collect())
 }
@@ -710,7 +446,7 @@ fn regex_quote_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 }
 
 /// Each row's text (null as empty) through `f`.
-fn map_text(args: &[ArrayRef], rows: usize, f: fn(&str) -> String) -> Result<ArrayRef> {
+pub(crate) fn map_text(args: &[ArrayRef], rows: usize, f: fn(&str) -> String) -> Result<ArrayRef> {
     let input = strings(args, 0)?;
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
     for r in 0..rows {

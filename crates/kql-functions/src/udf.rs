@@ -83,6 +83,16 @@ impl ScalarUDFImpl for KqlUdf {
     }
 }
 
+/// `udf!(STATIC, "name", return_type, body)`: a lazily built [`KqlUdf`] in a static.
+macro_rules! udf {
+    ($static:ident, $name:literal, $ret:expr, $body:ident) => {
+        pub static $static: std::sync::LazyLock<
+            std::sync::Arc<datafusion::logical_expr::ScalarUDF>,
+        > = std::sync::LazyLock::new(|| $crate::udf::KqlUdf::new_udf($name, $ret, $body));
+    };
+}
+pub(crate) use udf;
+
 /// Reads argument `i` as strings (Utf8, LargeUtf8 or Utf8View), `None` for nulls.
 pub fn strings(args: &[ArrayRef], i: usize) -> Result<StrArg<'_>> {
     let Some(a) = args.get(i) else {
