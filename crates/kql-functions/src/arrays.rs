@@ -42,7 +42,7 @@ pub const OPS: &[&str] = &[
 fn json_op_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let op = strings(args, 0)?.get(0).unwrap_or("").to_string();
     let known = [OPS, crate::array_shape::OPS, crate::json_text::OPS];
-    if !known.iter().any(|ops| ops.contains(&op.as_str())) {
+    if !known.iter().any(|ops| ops.contains(&op.as_str())) && !crate::geo::is_geo(&op) {
         return exec_err!("unknown dynamic operation '{op}'");
     }
     let inputs = (1..args.len())
@@ -228,7 +228,8 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
         "bag_set_key" => return crate::array_shape::set_key(v),
         other => {
             return crate::array_shape::apply(other, v)
-                .or_else(|| crate::json_text::apply(other, v));
+                .or_else(|| crate::json_text::apply(other, v))
+                .or_else(|| crate::geo::apply(other, v));
         }
     })
 }

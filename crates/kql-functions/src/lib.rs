@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod coerce;
 pub mod convert;
 pub mod dynamic;
+mod geo;
 mod ip_compare;
 mod ip_search;
 mod json_text;

@@ -22,7 +22,7 @@ pub(crate) fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, Strin
     let e = JSON_OP.call(call);
     Ok(match ty {
         KType::Dynamic => Typed::new(e, ty),
-        KType::Bool | KType::Long | KType::Real => {
+        KType::Bool | KType::Int | KType::Long | KType::Real => {
             let text = crate::convert::DYN_TOSTRING.call(vec![e]);
             Typed::new(try_cast(text, ty.arrow_type()), ty)
         }

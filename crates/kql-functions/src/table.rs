@@ -116,6 +116,7 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::series_math::SERIES_MATH_FUNCTIONS)
         .chain(crate::paths::PATHS)
         .chain(crate::ip_search::IP_SEARCH)
+        .chain(crate::geo::GEO)
         .chain(crate::aggregates::AGGREGATES)
 }
 

@@ -85,9 +85,12 @@ fn cell_eq(a: &Value, e: &str, ty: KType, approximate: bool, sets: bool) -> bool
         };
     }
     match ty {
-        KType::Bool => a
-            .as_bool()
-            .is_some_and(|b| e.eq_ignore_ascii_case(if b { "true" } else { "false" })),
+        // Some pages were printed by a client that shows bools as 1 and 0 (Kusto stores a
+        // bool as a byte).
+        KType::Bool => a.as_bool().is_some_and(|b| {
+            e.eq_ignore_ascii_case(if b { "true" } else { "false" })
+                || e == if b { "1" } else { "0" }
+        }),
         KType::Int | KType::Long | KType::Real | KType::Decimal => number_eq(a, e, approximate),
         KType::Datetime => match (
             a.as_str().and_then(kql_types::parse_datetime),
