@@ -142,6 +142,9 @@ impl<'c> Binder<'c> {
     fn value_inner(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Value, Diagnostic> {
         match &e.kind {
             ExprKind::Pipe { input, op } => {
+                if let Some(graph) = self.graph_operator(input, op) {
+                    return graph.map(Value::Tabular);
+                }
                 let tab = self.tabular(input)?;
                 Ok(Value::Tabular(self.operator(tab, op)?))
             }

@@ -13,7 +13,7 @@ use kql_types::KType;
 
 impl Binder<'_> {
     /// Runs a plan through the catalog.
-    fn run_probe(
+    pub(crate) fn run_probe(
         &self,
         plan: LogicalPlan,
         span: Span,

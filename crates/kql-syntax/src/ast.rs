@@ -433,6 +433,17 @@ pub enum OperatorKind {
     },
     /// `render` only affects display in Kusto's clients: accepted and ignored.
     Render,
+    /// `make-graph Source --> Target [with Nodes on Key, ...] [with_node_id=Name]`.
+    MakeGraph(Box<MakeGraph>),
+    /// `graph-match` and `graph-shortest-paths`: paths of a graph as rows.
+    GraphMatch(Box<GraphMatch>),
+    /// `graph-mark-components [kind=weak|strong] [with_component_id=Name]`.
+    GraphMarkComponents(Vec<OpParam>),
+    /// `graph-to-table nodes|edges [options]`.
+    GraphToTable {
+        nodes: bool,
+        params: Vec<OpParam>,
+    },
     /// An operator the parser recognises by name but does not parse yet.
     Unsupported(String),
 }
@@ -450,6 +461,55 @@ pub struct MakeSeries {
     /// True for `in range(...)`, whose upper bound is inclusive.
     pub inclusive: bool,
     pub by: Vec<NamedExpr>,
+}
+
+/// `make-graph`: edges from the input rows, nodes from tables or from the edges' ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeGraph {
+    pub source: Name,
+    pub target: Name,
+    /// `<--`: edges go from the second column to the first.
+    pub reversed: bool,
+    /// `with Table on Key, ...`: node tables and their key columns.
+    pub nodes: Vec<(Expr, Name)>,
+    /// `with_node_id=Name`: nodes are the edges' ends, with one property of this name.
+    pub node_id: Option<Name>,
+}
+
+/// `graph-match [cycles=...] pattern, ... [where pred] project items`, and
+/// `graph-shortest-paths [output=any|all] ...` (`shortest`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphMatch {
+    pub shortest: bool,
+    pub params: Vec<OpParam>,
+    pub patterns: Vec<Vec<PatternPart>>,
+    pub where_: Option<Expr>,
+    pub project: Vec<NamedExpr>,
+}
+
+/// A part of a path pattern: nodes and edges alternate, starting and ending with a node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatternPart {
+    Node(Option<Name>),
+    Edge(PatternEdge),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternEdge {
+    pub name: Option<Name>,
+    pub direction: EdgeDirection,
+    /// `*min..max`: a path of that many edges; None for exactly one edge.
+    pub hops: Option<(u32, u32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeDirection {
+    /// `-[e]->`
+    Forward,
+    /// `<-[e]-`
+    Backward,
+    /// `-[e]-`
+    Any,
 }
 
 /// A plugin's declared output columns; `wildcard` (`*` first) keeps the input's columns.

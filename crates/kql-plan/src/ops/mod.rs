@@ -3,6 +3,8 @@
 mod columns;
 mod evaluate;
 mod external;
+mod graph;
+mod graph_match;
 mod join;
 mod make_series;
 mod mv_apply;
@@ -96,6 +98,32 @@ impl Binder<'_> {
         }
     }
 
+    /// The graph operators that end a graph pipeline in a table; None for other operators.
+    pub(crate) fn graph_operator(
+        &mut self,
+        input: &Expr,
+        op: &Operator,
+    ) -> Option<Result<Tab, Diagnostic>> {
+        match &op.kind {
+            OperatorKind::GraphMatch(gm) => Some(
+                self.graph(input)
+                    .and_then(|g| self.graph_match(g, gm, op.span)),
+            ),
+            OperatorKind::GraphToTable { nodes, params } => Some(
+                self.graph(input)
+                    .and_then(|g| self.graph_to_table(g, *nodes, params, op.span)),
+            ),
+            OperatorKind::MakeGraph(_) | OperatorKind::GraphMarkComponents(_) => {
+                Some(Err(Diagnostic::error(
+                    codes::EXPR_KIND,
+                    "a graph is not a table: follow it with graph-match, graph-shortest-paths or graph-to-table",
+                    op.name_span,
+                )))
+            }
+            _ => None,
+        }
+    }
+
     /// A source operator that needs no input (`print`, `datatable`, ...).
     pub(crate) fn source(&mut self, op: &Operator) -> Result<Tab, Diagnostic> {
         match &op.kind {
@@ -161,6 +189,11 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::MakeSeries(_) => "make-series",
         OperatorKind::MvApply { .. } => "mv-apply",
         OperatorKind::Render => "render",
+        OperatorKind::MakeGraph(_) => "make-graph",
+        OperatorKind::GraphMatch(g) if g.shortest => "graph-shortest-paths",
+        OperatorKind::GraphMatch(_) => "graph-match",
+        OperatorKind::GraphMarkComponents(_) => "graph-mark-components",
+        OperatorKind::GraphToTable { .. } => "graph-to-table",
         OperatorKind::Unsupported(name) => return name.clone(),
     }
     .to_string()

@@ -2,6 +2,7 @@
 //! expressions. It stops at the first error and reports what it expected.
 
 mod expr;
+mod graph;
 mod make_series;
 mod operators;
 

@@ -17,8 +17,6 @@ const SKIPPED_OPERATORS: &[&str] = &[
     "facet",
     "fork",
     "scan",
-    "make-graph",
-    "graph-match",
     "reduce",
     "consume",
     "extend-where",
@@ -222,6 +220,11 @@ impl Parser {
                     body,
                 }
             }
+            "make-graph" => self.make_graph()?,
+            "graph-match" => self.graph_match(false)?,
+            "graph-shortest-paths" => self.graph_match(true)?,
+            "graph-mark-components" => OperatorKind::GraphMarkComponents(self.graph_params()?),
+            "graph-to-table" => self.graph_to_table()?,
             "render" => {
                 self.skip_operator_text();
                 OperatorKind::Render
@@ -375,7 +378,7 @@ impl Parser {
     }
 
     /// The value of an operator option: a bare name or a literal, never a call.
-    fn option_value(&mut self) -> Result<Expr, Diagnostic> {
+    pub(super) fn option_value(&mut self) -> Result<Expr, Diagnostic> {
         if matches!(self.peek().kind, TokenKind::Ident { .. })
             && !self.at_kw("true")
             && !self.at_kw("false")
@@ -390,7 +393,7 @@ impl Parser {
     }
 
     /// An operand of `join`: a name, literal, or parenthesised pipe.
-    fn unary_operand(&mut self) -> Result<Expr, Diagnostic> {
+    pub(super) fn unary_operand(&mut self) -> Result<Expr, Diagnostic> {
         self.postfix_expr()
     }
 
