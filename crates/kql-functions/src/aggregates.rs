@@ -233,6 +233,36 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         "make_bag over the rows where the predicate is true."
     ),
     aggregate!(
+        "tdigest",
+        [],
+        1,
+        2,
+        "tdigest",
+        Some(tdigest),
+        "A summary of the values (and their weights) for percentile_tdigest() and rank_tdigest()."
+    ),
+    aggregate!(
+        "hll",
+        [],
+        1,
+        2,
+        "hll",
+        Some(|mut a| {
+            a.truncate(1);
+            make_list(a, true, false, false)
+        }),
+        "A summary of the distinct values for dcount_hll() and hll_merge()."
+    ),
+    aggregate!(
+        "percentilew",
+        [],
+        3,
+        3,
+        "percentilew",
+        Some(percentilew),
+        "The given percentile of the values, each counted as many times as its weight."
+    ),
+    aggregate!(
         "percentile",
         [],
         2,
@@ -506,6 +536,38 @@ fn percentile(args: Vec<Typed>) -> Result<Typed, String> {
         .otherwise(rank)
         .map_err(|e| e.to_string())?;
     Ok(Typed::new(array_element(sorted, rank), ty))
+}
+
+/// `[value, weight]` pairs of a group, as a dynamic array (weight 1 when not given).
+fn weighted_pairs(args: Vec<Typed>) -> Result<Typed, String> {
+    let mut it = args.into_iter();
+    let v = it.next().ok_or("missing argument")?;
+    let w = it
+        .next()
+        .unwrap_or_else(|| Typed::new(lit(1i64), KType::Long));
+    let pack = crate::table::lookup("pack_array").ok_or("pack_array is missing")?;
+    let crate::table::FunctionKind::Scalar(bind) = pack.kind else {
+        return Err("pack_array is not a scalar function".into());
+    };
+    let pair = bind(&crate::table::CallCtx { now: 0 }, vec![v, w])?;
+    make_list(vec![pair], false, false, false)
+}
+
+fn tdigest(args: Vec<Typed>) -> Result<Typed, String> {
+    if !args[0].ty.is_numeric() {
+        return Err(format!("not supported yet: tdigest() of {}", args[0].ty));
+    }
+    weighted_pairs(args)
+}
+
+fn percentilew(mut args: Vec<Typed>) -> Result<Typed, String> {
+    let p = args.pop().ok_or("missing percentage")?;
+    let ty = args[0].ty;
+    if !matches!(ty, KType::Int | KType::Long | KType::Real) {
+        return Err(format!("not supported yet: percentilew() of {ty}"));
+    }
+    let pairs = weighted_pairs(args)?;
+    crate::scalars_dynamic::op("percentile_weighted", vec![pairs, p], ty)
 }
 
 /// An `*if` aggregate: the plain aggregate over the values where the predicate holds.

@@ -41,7 +41,12 @@ pub const OPS: &[&str] = &[
 
 fn json_op_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let op = strings(args, 0)?.get(0).unwrap_or("").to_string();
-    let known = [OPS, crate::array_shape::OPS, crate::json_text::OPS];
+    let known = [
+        OPS,
+        crate::array_shape::OPS,
+        crate::json_text::OPS,
+        crate::sketches::OPS,
+    ];
     if !known.iter().any(|ops| ops.contains(&op.as_str())) && !crate::geo::is_geo(&op) {
         return exec_err!("unknown dynamic operation '{op}'");
     }
@@ -87,6 +92,18 @@ fn sort_key(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
+/// A key, or a `$.a.b` path: its last key and the keys of the bags above it.
+fn bag_path(key: &str) -> (&str, Vec<&str>) {
+    match key.strip_prefix("$.") {
+        Some(path) => {
+            let mut parts: Vec<&str> = path.split('.').collect();
+            let last = parts.pop().unwrap_or(path);
+            (last, parts)
+        }
+        None => (key, Vec::new()),
+    }
+}
+
 /// One operation on one row's values; None is a null result.
 fn apply(op: &str, v: &[Value]) -> Option<Value> {
     let first = v.first().cloned().unwrap_or(Value::Null);
@@ -126,16 +143,32 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
             }
         }
         "array_sort_asc" | "array_sort_desc" => {
-            // Nulls go last unless the second argument (nulls_last) is false.
-            let (mut values, nulls): (Vec<Value>, Vec<Value>) =
-                items(&first).into_iter().partition(|x| !x.is_null());
-            values.sort_by(sort_key);
+            // Several arrays are ordered by the first; a trailing bool is nulls_last.
+            let nulls_last = v.last().and_then(Value::as_bool);
+            let arrays = &v[..v.len() - usize::from(nulls_last.is_some())];
+            let keys = items(&first);
+            let (mut order, nulls): (Vec<usize>, Vec<usize>) =
+                (0..keys.len()).partition(|&i| !keys[i].is_null());
+            order.sort_by(|&a, &b| sort_key(&keys[a], &keys[b]));
             if op == "array_sort_desc" {
-                values.reverse();
+                order.reverse();
             }
-            match v.get(1).and_then(Value::as_bool) {
-                Some(false) => Value::Array(nulls.into_iter().chain(values).collect()),
-                _ => Value::Array(values.into_iter().chain(nulls).collect()),
+            let order: Vec<usize> = match nulls_last {
+                Some(false) => nulls.into_iter().chain(order).collect(),
+                _ => order.into_iter().chain(nulls).collect(),
+            };
+            let permute = |a: &Value| {
+                let a = items(a);
+                Value::Array(
+                    order
+                        .iter()
+                        .map(|&i| a.get(i).cloned().unwrap_or(Value::Null))
+                        .collect(),
+                )
+            };
+            match arrays {
+                [one] => permute(one),
+                many => Value::Array(many.iter().map(permute).collect()),
             }
         }
         "array_index_of" => {
@@ -176,7 +209,17 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
                 .map(|k| Value::String(k.clone()))
                 .collect(),
         ),
-        "bag_has_key" => Value::Bool(first.as_object()?.contains_key(v.get(1)?.as_str()?)),
+        "bag_has_key" => {
+            let (last, parents) = bag_path(v.get(1)?.as_str()?);
+            let mut at = first.as_object()?;
+            for p in parents {
+                match at.get(p).and_then(Value::as_object) {
+                    Some(inner) => at = inner,
+                    None => return Some(Value::Bool(false)),
+                }
+            }
+            Value::Bool(at.contains_key(last))
+        }
         "bag_merge" => {
             let mut m = Map::new();
             for b in v {
@@ -192,7 +235,14 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
             let mut m = first.as_object()?.clone();
             for k in items(v.get(1)?) {
                 if let Some(k) = k.as_str() {
-                    m.remove(k);
+                    let (last, parents) = bag_path(k);
+                    let mut at = Some(&mut m);
+                    for p in parents {
+                        at = at.and_then(|o| o.get_mut(p)).and_then(Value::as_object_mut);
+                    }
+                    if let Some(o) = at {
+                        o.remove(last);
+                    }
                 }
             }
             Value::Object(m)
@@ -229,6 +279,7 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
         other => {
             return crate::array_shape::apply(other, v)
                 .or_else(|| crate::json_text::apply(other, v))
+                .or_else(|| crate::sketches::apply(other, v))
                 .or_else(|| crate::geo::apply(other, v));
         }
     })

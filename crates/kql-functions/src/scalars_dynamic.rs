@@ -30,16 +30,6 @@ pub(crate) fn op(name: &str, args: Vec<Typed>, ty: KType) -> Result<Typed, Strin
     })
 }
 
-/// `array_sort_asc(array [, nulls_last])` and `_desc`.
-fn array_sort(name: &str, args: Vec<Typed>) -> Result<Typed, String> {
-    if args.get(1).is_some_and(|a| a.ty != KType::Bool) {
-        return Err(format!(
-            "not supported yet: {name}() of several arrays (the second argument is nulls_last, a bool)"
-        ));
-    }
-    op(name, args, KType::Dynamic)
-}
-
 pub static DYNAMIC: &[FunctionSpec] = &[
     d!(
         "array_shift_left",
@@ -205,17 +195,17 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "array_sort_asc",
         [],
         1,
-        2,
-        |_, a| array_sort("array_sort_asc", a),
-        "The array sorted ascending; nulls last unless the second argument is false."
+        MANY,
+        |_, a| op("array_sort_asc", a, KType::Dynamic),
+        "The array sorted ascending (nulls last unless a last argument is false); several arrays are all ordered by the first, as an array of arrays."
     ),
     d!(
         "array_sort_desc",
         [],
         1,
-        2,
-        |_, a| array_sort("array_sort_desc", a),
-        "The array sorted descending; nulls last unless the second argument is false."
+        MANY,
+        |_, a| op("array_sort_desc", a, KType::Dynamic),
+        "The array sorted descending (nulls last unless a last argument is false); several arrays are all ordered by the first, as an array of arrays."
     ),
     d!(
         "array_index_of",
@@ -354,6 +344,14 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "The XXH64 hash of the value (a long), or its remainder by a modulo."
     ),
     d!(
+        "hash_sha1",
+        [],
+        1,
+        1,
+        |_, a| hash(a, "sha1"),
+        "The SHA-1 of the text, in hex."
+    ),
+    d!(
         "hash_md5",
         [],
         1,
@@ -418,6 +416,7 @@ fn hash(args: Vec<Typed>, algorithm: &str) -> Result<Typed, String> {
     let text = to_text(&v);
     let e = match algorithm {
         "md5" => f::md5(text),
+        "sha1" => crate::sha1_hash::SHA1.call(vec![text]),
         _ => f::encode(f::sha256(text), lit("hex")),
     };
     Ok(Typed::new(e, KType::String))

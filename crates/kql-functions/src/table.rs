@@ -111,12 +111,15 @@ pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
         .chain(crate::scalars_dynamic::DYNAMIC)
         .chain(crate::scalars_time::TIME)
         .chain(crate::time_format::TIME_FORMAT)
+        .chain(crate::time_zones::TIME_ZONES)
         .chain(crate::window::WINDOW)
         .chain(crate::series::SERIES_FUNCTIONS)
         .chain(crate::series_math::SERIES_MATH_FUNCTIONS)
         .chain(crate::paths::PATHS)
         .chain(crate::ip_search::IP_SEARCH)
         .chain(crate::geo::GEO)
+        .chain(crate::sketches::SKETCHES)
+        .chain(crate::assert::ASSERTS)
         .chain(crate::aggregates::AGGREGATES)
 }
 

@@ -24,10 +24,20 @@ pub fn bind_literal(l: &Literal, span: Span) -> Result<Typed, Diagnostic> {
         Literal::Int(v) => Typed::new(lit(*v as i32), KType::Int),
         Literal::Real(v) => Typed::new(lit(*v), KType::Real),
         Literal::Decimal(text) => {
-            return Err(Diagnostic::unsupported(
-                format!("decimal literal '{text}'"),
-                span,
-            ));
+            let Some(v) = decimal_units(text) else {
+                return Err(Diagnostic::unsupported(
+                    format!("decimal literal '{text}'"),
+                    span,
+                ));
+            };
+            let (precision, scale) = match KType::Decimal.arrow_type() {
+                datafusion::arrow::datatypes::DataType::Decimal128(p, s) => (p, s),
+                _ => (38, 18),
+            };
+            Typed::new(
+                lit(ScalarValue::Decimal128(Some(v), precision, scale)),
+                KType::Decimal,
+            )
         }
         Literal::String(s) => Typed::string(s.clone()),
         Literal::Datetime(text) => {
@@ -158,4 +168,31 @@ pub fn resolve_type(t: &kql_syntax::ast::TypeName) -> Result<KType, Diagnostic> 
             t.span,
         )
     })
+}
+
+/// A decimal literal's text (`-123.45`) in units of 10^-18, as Kusto's decimal column
+/// holds it here; None beyond 20 integer digits or with an exponent.
+fn decimal_units(text: &str) -> Option<i128> {
+    let (negative, digits) = match text.trim().strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.trim().trim_start_matches('+')),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() > 20 || !all_digits(whole) || !all_digits(fraction) || digits.is_empty() {
+        return None;
+    }
+    let mut units: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    for i in 0..18 {
+        let d = fraction
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| i128::from(b - b'0'));
+        units = units * 10 + d;
+    }
+    Some(if negative { -units } else { units })
 }

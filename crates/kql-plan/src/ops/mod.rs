@@ -199,6 +199,10 @@ fn operator_name(k: &OperatorKind) -> String {
     .to_string()
 }
 
+/// Functions whose unnamed result column is named after them and their first argument
+/// (`dcount_hll(h)` gives `dcount_hll_h`), as Kusto names them.
+const NAMED_BY_FIRST_ARGUMENT: &[&str] = &["dcount_hll", "percentile_tdigest"];
+
 /// The column name Kusto gives an unnamed expression: a column keeps its name, `a.b`
 /// becomes `a_b`; other expressions get None (the caller numbers them).
 pub(crate) fn implied_name(e: &Expr) -> Option<String> {
@@ -206,6 +210,9 @@ pub(crate) fn implied_name(e: &Expr) -> Option<String> {
         ExprKind::Name(n) => Some(n.name.clone()),
         ExprKind::Member { target, name } => {
             implied_name(target).map(|t| format!("{t}_{}", name.name))
+        }
+        ExprKind::Call { name, args } if NAMED_BY_FIRST_ARGUMENT.contains(&name.name.as_str()) => {
+            implied_name(args.first()?).map(|a| format!("{}_{a}", name.name))
         }
         _ => None,
     }

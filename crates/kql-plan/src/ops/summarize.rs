@@ -203,7 +203,8 @@ fn one_row(
 }
 
 /// `percentiles(x, 50, 95)` is one `percentile(x, p)` per percentage, named
-/// `percentile_x_50` (or by the tuple of names given).
+/// `percentile_x_50` (or by the tuple of names given); `percentilesw(x, w, ...)` likewise
+/// one `percentilew(x, w, p)` each.
 fn expand_percentiles(items: &[NamedExpr]) -> Vec<NamedExpr> {
     let mut out = Vec::new();
     for item in items {
@@ -211,12 +212,14 @@ fn expand_percentiles(items: &[NamedExpr]) -> Vec<NamedExpr> {
             out.push(item.clone());
             continue;
         };
-        if name.name != "percentiles" || args.len() < 2 {
+        let weighted = name.name == "percentilesw";
+        let fixed = if weighted { 2 } else { 1 };
+        if !(name.name == "percentiles" || weighted) || args.len() <= fixed {
             out.push(item.clone());
             continue;
         }
         let value = implied_name(&args[0]).unwrap_or_default();
-        for (k, p) in args[1..].iter().enumerate() {
+        for (k, p) in args[fixed..].iter().enumerate() {
             let label = percent_label(p).unwrap_or_else(|| k.to_string());
             let names = match item.names.get(k) {
                 Some(n) => vec![n.clone()],
@@ -230,10 +233,15 @@ fn expand_percentiles(items: &[NamedExpr]) -> Vec<NamedExpr> {
                 expr: Expr {
                     kind: ExprKind::Call {
                         name: Name {
-                            name: "percentile".into(),
+                            name: if weighted {
+                                "percentilew"
+                            } else {
+                                "percentile"
+                            }
+                            .into(),
                             span: name.span,
                         },
-                        args: vec![args[0].clone(), p.clone()],
+                        args: args[..fixed].iter().chain([p]).cloned().collect(),
                     },
                     span: item.expr.span,
                 },
