@@ -42,6 +42,11 @@ impl Binder<'_> {
             ));
         };
         match name.name.as_str() {
+            "dcount_intersect"
+            | "rows_near"
+            | "rolling_percentile"
+            | "activity_counts_metrics"
+            | "active_users_count" => self.macro_plugin(input, &name.name, args, span),
             "bag_unpack" => self.bag_unpack(input, args, schema, span),
             "pivot" if schema.is_none() => self.pivot(input, args, span),
             other => Err(Diagnostic::unsupported(

@@ -11,6 +11,7 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod parse_kv;
+mod plugins;
 mod project_by_names;
 mod rows;
 mod source;
