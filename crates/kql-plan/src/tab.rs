@@ -3,7 +3,7 @@
 use datafusion::common::Column;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::logical_expr::utils::find_window_exprs;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 use kql_functions::Typed;
 use kql_syntax::{Diagnostic, Span};
 use kql_types::KType;
@@ -99,7 +99,16 @@ impl Tab {
         span: Span,
     ) -> Result<Tab, Diagnostic> {
         // Window functions (`prev`, `row_number`, ...) are computed by a window node below
-        // the projection, which then reads their results as columns.
+        // the projection, which then reads their results as columns. Over sorted rows they
+        // are ordered by the sort's keys, so that the optimizer keeps the sort below them.
+        let exprs = match self.ordering() {
+            Some(order) => exprs
+                .into_iter()
+                .map(|e| ordered_windows(e, &order))
+                .collect::<datafusion::error::Result<Vec<_>>>()
+                .map_err(crate::df_err(span))?,
+            None => exprs,
+        };
         let windows = find_window_exprs(exprs.iter());
         if windows.is_empty() {
             return self.build(span, |b| b.project(exprs), types);
@@ -156,6 +165,37 @@ impl Tab {
         )
     }
 
+    /// The sort keys the rows arrive in: those of the last sort, if only operators that
+    /// keep the order of rows (projections, filters, windows, limits) follow it and the
+    /// keys' columns are still columns here.
+    fn ordering(&self) -> Option<Vec<SortExpr>> {
+        let mut plan = &self.plan;
+        let sort = loop {
+            match plan {
+                LogicalPlan::Sort(s) => break s,
+                LogicalPlan::Projection(p) => plan = &p.input,
+                LogicalPlan::Filter(f) => plan = &f.input,
+                LogicalPlan::Window(w) => plan = &w.input,
+                LogicalPlan::Limit(l) => plan = &l.input,
+                LogicalPlan::SubqueryAlias(a) => plan = &a.input,
+                _ => return None,
+            }
+        };
+        let schema = self.plan.schema();
+        sort.expr
+            .iter()
+            .map(|s| match &s.expr {
+                Expr::Column(c) if schema.field_with_unqualified_name(&c.name).is_ok() => {
+                    Some(SortExpr {
+                        expr: Expr::Column(Column::from_name(c.name.clone())),
+                        ..s.clone()
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every column as (typed reference, name).
     pub fn all_columns(&self) -> Vec<(Typed, String)> {
         self.names()
@@ -182,4 +222,18 @@ impl Tab {
             open: self_open,
         })
     }
+}
+
+/// Gives the window functions of `e` that have no order of their own the order `order`.
+fn ordered_windows(e: Expr, order: &[SortExpr]) -> datafusion::error::Result<Expr> {
+    e.transform_up(|x| match x {
+        Expr::WindowFunction(mut f)
+            if f.params.order_by.is_empty() && f.params.partition_by.is_empty() =>
+        {
+            f.params.order_by = order.to_vec();
+            Ok(Transformed::yes(Expr::WindowFunction(f)))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
 }

@@ -433,6 +433,8 @@ pub enum OperatorKind {
     },
     /// `render` only affects display in Kusto's clients: accepted and ignored.
     Render,
+    /// `top-nested` levels, outermost first.
+    TopNested(Vec<TopNestedLevel>),
     /// `make-graph Source --> Target [with Nodes on Key, ...] [with_node_id=Name]`.
     MakeGraph(Box<MakeGraph>),
     /// `graph-match` and `graph-shortest-paths`: paths of a graph as rows.
@@ -461,6 +463,16 @@ pub struct MakeSeries {
     /// True for `in range(...)`, whose upper bound is inclusive.
     pub inclusive: bool,
     pub by: Vec<NamedExpr>,
+}
+
+/// One level of `top-nested [N] of Expr [with others = V] by Aggregation [asc|desc]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopNestedLevel {
+    pub count: Option<Expr>,
+    pub of: NamedExpr,
+    pub others: Option<Expr>,
+    pub by: NamedExpr,
+    pub ascending: bool,
 }
 
 /// `make-graph`: edges from the input rows, nodes from tables or from the edges' ends.

@@ -16,6 +16,7 @@ mod project_by_names;
 mod rows;
 mod source;
 mod summarize;
+mod top_nested;
 mod union;
 
 use crate::binder::Binder;
@@ -92,6 +93,7 @@ impl Binder<'_> {
             OperatorKind::Evaluate { plugin, schema, .. } => {
                 self.evaluate(input, plugin, schema.as_ref(), span)
             }
+            OperatorKind::TopNested(levels) => self.top_nested(input, levels, span),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,
@@ -190,6 +192,7 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::MakeSeries(_) => "make-series",
         OperatorKind::MvApply { .. } => "mv-apply",
         OperatorKind::Render => "render",
+        OperatorKind::TopNested(_) => "top-nested",
         OperatorKind::MakeGraph(_) => "make-graph",
         OperatorKind::GraphMatch(g) if g.shortest => "graph-shortest-paths",
         OperatorKind::GraphMatch(_) => "graph-match",

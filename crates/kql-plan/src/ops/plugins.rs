@@ -226,10 +226,20 @@ impl Binder<'_> {
                 ));
             }
         };
-        let expr = kql_syntax::parse_expr(&text).map_err(|d| {
+        self.query_text(&format!("the {name} plugin"), &text, span)
+    }
+
+    /// Binds a query written here (over hidden names in scope); its errors point at `span`.
+    pub(super) fn query_text(
+        &mut self,
+        what: &str,
+        text: &str,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
+        let expr = kql_syntax::parse_expr(text).map_err(|d| {
             Diagnostic::error(
                 codes::RUNTIME,
-                format!("the {name} plugin could not be expanded: {}", d.message),
+                format!("{what} could not be expanded: {}", d.message),
                 span,
             )
         })?;

@@ -5,6 +5,7 @@ mod expr;
 mod graph;
 mod make_series;
 mod operators;
+mod top_nested;
 
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, codes};

@@ -9,7 +9,6 @@ use crate::token::{Punct, TokenKind};
 /// Operators that are valid KQL but not parsed in detail yet: their text is skipped and the
 /// binder reports "not supported yet".
 const SKIPPED_OPERATORS: &[&str] = &[
-    "top-nested",
     "top-hitters",
     "find",
     "search",
@@ -220,6 +219,7 @@ impl Parser {
                     body,
                 }
             }
+            "top-nested" => self.top_nested()?,
             "make-graph" => self.make_graph()?,
             "graph-match" => self.graph_match(false)?,
             "graph-shortest-paths" => self.graph_match(true)?,
