@@ -14,10 +14,22 @@ pub const OPS: &[&str] = &[
     "array_iff",
     "bag_set_key",
     "jaccard_index",
+    "bag_drop_empty",
 ];
 
 /// One operation on one row's values; None is a null result.
 pub fn apply(op: &str, v: &[Value]) -> Option<Value> {
+    if op == "bag_drop_empty" {
+        // pack_all(true): the bag without its null and empty values.
+        return Some(Value::Object(
+            v.first()?
+                .as_object()?
+                .iter()
+                .filter(|(_, x)| !(x.is_null() || x.as_str() == Some("")))
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect(),
+        ));
+    }
     let items = v.first()?.as_array()?;
     let n = items.len() as i64;
     let count = || v.get(1).and_then(Value::as_i64).unwrap_or(0);

@@ -41,6 +41,9 @@ pub struct Binder<'c> {
     /// Aggregates collected while binding a `summarize` (expression, internal column name).
     pub(crate) aggs: Option<Vec<(datafusion::logical_expr::Expr, String)>>,
     call_depth: usize,
+    /// While an `extend` binds: how many leading columns of the row are its input, which
+    /// are all that `pack_all()` packs (not the columns the same `extend` adds).
+    pub(crate) pack_all_width: Option<usize>,
     /// Values given for `declare query_parameters`, as text.
     params: std::collections::BTreeMap<String, String>,
 }
@@ -54,6 +57,7 @@ impl<'c> Binder<'c> {
             scope: Scope::new(),
             aggs: None,
             call_depth: 0,
+            pack_all_width: None,
             params: std::collections::BTreeMap::new(),
         }
     }
@@ -255,7 +259,15 @@ impl<'c> Binder<'c> {
                     ));
                 }
                 if name.name == "pack_all" && args.len() <= 1 {
-                    return self.pack_all(row, e.span).map(Value::Scalar);
+                    let drop_empty = match args.first() {
+                        Some(a) => {
+                            let flag = self.scalar(a, row)?;
+                            self.constant(&flag, a.span)?
+                                == datafusion::common::ScalarValue::Boolean(Some(true))
+                        }
+                        None => false,
+                    };
+                    return self.pack_all(row, drop_empty, e.span).map(Value::Scalar);
                 }
                 if name.name == "table" && args.len() == 1 {
                     return self.table_by_name(&args[0], row);
@@ -293,22 +305,35 @@ impl<'c> Binder<'c> {
         }
     }
 
-    /// `pack_all()`: a property bag of the row's columns.
-    fn pack_all(&mut self, row: Option<&Tab>, span: Span) -> Result<Typed, Diagnostic> {
+    /// `pack_all([ignore_null_empty])`: a property bag of the row's columns (without the
+    /// null and empty values when asked).
+    fn pack_all(
+        &mut self,
+        row: Option<&Tab>,
+        drop_empty: bool,
+        span: Span,
+    ) -> Result<Typed, Diagnostic> {
         let mut args = Vec::new();
         if let Some(r) = row {
-            for (i, n) in r.names().into_iter().enumerate() {
+            let width = self.pack_all_width.unwrap_or(r.len());
+            for (i, n) in r.names().into_iter().enumerate().take(width) {
                 args.push(Typed::string(n));
                 args.push(r.typed(i));
             }
         }
         let spec = kql_functions::lookup("bag_pack");
-        match spec.map(|s| &s.kind) {
-            Some(kql_functions::FunctionKind::Scalar(bind)) => {
-                bind(&self.ctx, args).map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span))
-            }
-            _ => Err(Diagnostic::unsupported("pack_all()", span)),
+        let mut bag = match spec.map(|s| &s.kind) {
+            Some(kql_functions::FunctionKind::Scalar(bind)) => bind(&self.ctx, args)
+                .map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span))?,
+            _ => return Err(Diagnostic::unsupported("pack_all()", span)),
+        };
+        if drop_empty {
+            bag.expr = kql_functions::arrays::JSON_OP.call(vec![
+                datafusion::logical_expr::lit("bag_drop_empty"),
+                bag.expr,
+            ]);
         }
+        Ok(bag)
     }
 
     /// `table("Name")`: a table or tabular `let` by a constant name.

@@ -31,11 +31,24 @@ impl Binder<'_> {
     /// `extend`: each item sees the columns the earlier items added.
     pub(super) fn extend(
         &mut self,
-        mut tab: Tab,
+        tab: Tab,
         items: &[NamedExpr],
         span: Span,
     ) -> Result<Tab, Diagnostic> {
         let mut unnamed = 0;
+        let outer = self.pack_all_width.replace(tab.len());
+        let out = self.extend_items(tab, items, &mut unnamed, span);
+        self.pack_all_width = outer;
+        out
+    }
+
+    fn extend_items(
+        &mut self,
+        mut tab: Tab,
+        items: &[NamedExpr],
+        unnamed: &mut usize,
+        span: Span,
+    ) -> Result<Tab, Diagnostic> {
         for item in items {
             if let Some(parts) = self.several_results(item, &tab)? {
                 let mut cols = tab.all_columns();
@@ -54,7 +67,7 @@ impl Binder<'_> {
                 (Some(n), _) => n.name.clone(),
                 (None, Some(n)) => n,
                 (None, None) => {
-                    unnamed += 1;
+                    *unnamed += 1;
                     unique(&format!("Column{unnamed}"), &tab.names())
                 }
             };
@@ -106,7 +119,7 @@ impl Binder<'_> {
 impl Binder<'_> {
     /// `(a, b) = f(x)` or `f(x)` for a function with several results (`series_fit_line`):
     /// one column per result, named by the tuple or `f_x_result`.
-    fn several_results(
+    pub(super) fn several_results(
         &mut self,
         item: &NamedExpr,
         row: &Tab,
@@ -114,6 +127,11 @@ impl Binder<'_> {
         let ExprKind::Call { name, args } = &item.expr.kind else {
             return Ok(None);
         };
+        if matches!(name.name.as_str(), "array_sort_asc" | "array_sort_desc")
+            && item.names.len() != 1
+        {
+            return self.sorted_arrays(item, args, row);
+        }
         let Some(outputs) = kql_functions::series::outputs(&name.name) else {
             return Ok(None);
         };
@@ -143,6 +161,47 @@ impl Binder<'_> {
             };
             out.push((typed, column));
         }
+        Ok(Some(out))
+    }
+}
+
+impl Binder<'_> {
+    /// `array_sort_asc(a, b, ...)` of several arrays, unnamed or named by a tuple: one
+    /// column per array, `a_sorted`, `b_sorted`, ...
+    fn sorted_arrays(
+        &mut self,
+        item: &NamedExpr,
+        args: &[Expr],
+        row: &Tab,
+    ) -> Result<Option<Vec<(Typed, String)>>, Diagnostic> {
+        let mut arrays = Vec::new();
+        for a in args {
+            if self.scalar(a, Some(row))?.ty == KType::Dynamic {
+                arrays.push(a);
+            }
+        }
+        if arrays.len() < 2 {
+            return Ok(None);
+        }
+        let value = self.scalar(&item.expr, Some(row))?;
+        let out = arrays
+            .iter()
+            .enumerate()
+            .map(|(k, a)| {
+                let column = match item.names.get(k) {
+                    Some(n) => n.name.clone(),
+                    None => format!(
+                        "{}_sorted",
+                        implied_name(a).unwrap_or_else(|| format!("array{}", k + 1))
+                    ),
+                };
+                let element = kql_functions::dynamic::DYN_GET.call(vec![
+                    value.expr.clone(),
+                    datafusion::logical_expr::lit(k as i64),
+                ]);
+                (Typed::new(element, KType::Dynamic), column)
+            })
+            .collect();
         Ok(Some(out))
     }
 }

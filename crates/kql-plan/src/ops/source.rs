@@ -13,6 +13,10 @@ impl Binder<'_> {
         let one_row = one_row(span)?;
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
+            if let Some(parts) = self.several_results(item, &one_row)? {
+                out.extend(parts);
+                continue;
+            }
             let v = self.scalar(&item.expr, None)?;
             let name = item
                 .names

@@ -137,9 +137,22 @@ impl Binder<'_> {
             .enumerate()
             .map(|(k, (of, agg))| format!("['{of}'] = __e{k}, ['{agg}'] = __a{k}"))
             .collect();
+        // Groups come out level by level, each level's best first.
+        let order: Vec<String> = levels
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let dir = if l.ascending { "asc" } else { "desc" };
+                format!("__a{k} {dir}, __e{k} asc")
+            })
+            .collect();
         self.query_text(
             "top-nested",
-            &format!("__tn_prev | project {}", columns.join(", ")),
+            &format!(
+                "__tn_prev | order by {} | project {}",
+                order.join(", "),
+                columns.join(", ")
+            ),
             span,
         )
     }
