@@ -233,6 +233,18 @@ pub static AGGREGATES: &[FunctionSpec] = &[
         "make_bag over the rows where the predicate is true."
     ),
     aggregate!(
+        "buildschema",
+        [],
+        1,
+        1,
+        "schema",
+        Some(|a| {
+            let values = make_list(a, false, false, false)?;
+            crate::scalars_dynamic::op("buildschema", vec![values], KType::Dynamic)
+        }),
+        "The types found in the dynamic values, per property and array element."
+    ),
+    aggregate!(
         "tdigest",
         [],
         1,

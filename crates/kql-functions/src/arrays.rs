@@ -46,6 +46,7 @@ fn json_op_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         crate::array_shape::OPS,
         crate::json_text::OPS,
         crate::sketches::OPS,
+        crate::build_schema::OPS,
     ];
     if !known.iter().any(|ops| ops.contains(&op.as_str())) && !crate::geo::is_geo(&op) {
         return exec_err!("unknown dynamic operation '{op}'");
@@ -280,6 +281,7 @@ fn apply(op: &str, v: &[Value]) -> Option<Value> {
             return crate::array_shape::apply(other, v)
                 .or_else(|| crate::json_text::apply(other, v))
                 .or_else(|| crate::sketches::apply(other, v))
+                .or_else(|| crate::build_schema::apply(other, v))
                 .or_else(|| crate::geo::apply(other, v));
         }
     })

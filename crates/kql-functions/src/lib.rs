@@ -11,6 +11,7 @@ pub mod arrays;
 mod assert;
 pub mod barrier;
 pub mod build_dynamic;
+mod build_schema;
 pub mod calendar;
 pub mod coerce;
 pub mod convert;

@@ -113,7 +113,14 @@ impl<'c> Binder<'c> {
                 }
                 Ok(Outcome::Defined)
             }
-            Statement::Set(_, _) => Ok(Outcome::Defined),
+            Statement::Set(name, Some(value), _) if name.name.starts_with("query_bin_auto_") => {
+                // Read by bin_auto().
+                let v = self.scalar(value, None)?;
+                self.scope
+                    .define(&format!("__set_{}", name.name), Binding::Scalar(v));
+                Ok(Outcome::Defined)
+            }
+            Statement::Set(..) => Ok(Outcome::Defined),
             Statement::Query(e) => match self.value(e, None)? {
                 Value::Tabular(t) => Ok(Outcome::Query(t)),
                 Value::Scalar(_) => Err(Diagnostic::error(
@@ -258,6 +265,9 @@ impl<'c> Binder<'c> {
                         self.scalar_call(&bag_pack, &pairs, row, e.span)?,
                     ));
                 }
+                if name.name == "bin_auto" && args.len() == 1 {
+                    return self.bin_auto(&args[0], row, e.span).map(Value::Scalar);
+                }
                 if name.name == "pack_all" && args.len() <= 1 {
                     let drop_empty = match args.first() {
                         Some(a) => {
@@ -302,6 +312,33 @@ impl<'c> Binder<'c> {
         match row.and_then(|r| r.find(n).map(|i| r.typed(i))) {
             Some(col) => Ok(col),
             None => self.scalar(default, row),
+        }
+    }
+
+    /// `bin_auto(x)`: `bin_at(x, size, at)` with the `query_bin_auto_size` and
+    /// `query_bin_auto_at` options of `set` statements (`at` defaults to 0).
+    fn bin_auto(&mut self, x: &Expr, row: Option<&Tab>, span: Span) -> Result<Typed, Diagnostic> {
+        let option = |b: &Self, n: &str| match b.scope.get(&format!("__set_query_bin_auto_{n}")) {
+            Some(Binding::Scalar(t)) => Some(t.clone()),
+            _ => None,
+        };
+        let size = option(self, "size").ok_or_else(|| {
+            Diagnostic::error(
+                codes::ARG_COUNT,
+                "bin_auto() needs 'set query_bin_auto_size = ...;' before the query",
+                span,
+            )
+        })?;
+        let x = self.scalar(x, row)?;
+        let (name, args) = match option(self, "at") {
+            Some(at) => ("bin_at", vec![x, size, at]),
+            None => ("bin", vec![x, size]),
+        };
+        match kql_functions::lookup(name).map(|s| &s.kind) {
+            Some(kql_functions::FunctionKind::Scalar(bind)) => {
+                bind(&self.ctx, args).map_err(|m| Diagnostic::error(codes::TYPE_MISMATCH, m, span))
+            }
+            _ => Err(Diagnostic::unsupported("bin_auto()", span)),
         }
     }
 

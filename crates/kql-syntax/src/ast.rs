@@ -16,7 +16,8 @@ pub enum Statement {
     /// `declare query_parameters(name: type [= default], ...)`.
     DeclareParams(Vec<Param>, Span),
     /// `set name [= value]`: client request options, accepted and ignored.
-    Set(Name, Span),
+    /// `set name [= value]`: a query option.
+    Set(Name, Option<Expr>, Span),
     Query(Expr),
 }
 
@@ -149,6 +150,70 @@ pub enum ExprKind {
 }
 
 impl Expr {
+    /// A copy in which `f` replaces the nodes it returns Some for (outermost first); the
+    /// nodes it leaves have their children rewritten.
+    pub fn rewrite(&self, f: &mut dyn FnMut(&Expr) -> Option<Expr>) -> Expr {
+        if let Some(done) = f(self) {
+            return done;
+        }
+        let mut sub = |e: &Expr| Box::new(e.rewrite(f));
+        let kind = match &self.kind {
+            ExprKind::Member { target, name } => ExprKind::Member {
+                target: sub(target),
+                name: name.clone(),
+            },
+            ExprKind::Index { target, index } => ExprKind::Index {
+                target: sub(target),
+                index: sub(index),
+            },
+            ExprKind::Call { name, args } => ExprKind::Call {
+                name: name.clone(),
+                args: args.iter().map(|a| *sub(a)).collect(),
+            },
+            ExprKind::NamedArg { name, value } => ExprKind::NamedArg {
+                name: name.clone(),
+                value: sub(value),
+            },
+            ExprKind::Unary { op, operand } => ExprKind::Unary {
+                op: *op,
+                operand: sub(operand),
+            },
+            ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
+                op: *op,
+                lhs: sub(lhs),
+                rhs: sub(rhs),
+            },
+            ExprKind::In {
+                lhs,
+                negated,
+                case_insensitive,
+                list,
+            } => ExprKind::In {
+                lhs: sub(lhs),
+                negated: *negated,
+                case_insensitive: *case_insensitive,
+                list: list.iter().map(|a| *sub(a)).collect(),
+            },
+            ExprKind::Between {
+                lhs,
+                negated,
+                low,
+                high,
+            } => ExprKind::Between {
+                lhs: sub(lhs),
+                negated: *negated,
+                low: sub(low),
+                high: sub(high),
+            },
+            ExprKind::Tuple(items) => ExprKind::Tuple(items.iter().map(|a| *sub(a)).collect()),
+            other => other.clone(),
+        };
+        Expr {
+            kind,
+            span: self.span,
+        }
+    }
+
     /// The names a scalar expression mentions (columns or variables), outside nested queries.
     pub fn names(&self) -> Vec<&Name> {
         let mut out = Vec::new();
@@ -433,6 +498,8 @@ pub enum OperatorKind {
     },
     /// `render` only affects display in Kusto's clients: accepted and ignored.
     Render,
+    /// `scan`: steps matched row by row over the serialized input.
+    Scan(Box<Scan>),
     /// `top-nested` levels, outermost first.
     TopNested(Vec<TopNestedLevel>),
     /// `make-graph Source --> Target [with Nodes on Key, ...] [with_node_id=Name]`.
@@ -463,6 +530,30 @@ pub struct MakeSeries {
     /// True for `in range(...)`, whose upper bound is inclusive.
     pub inclusive: bool,
     pub by: Vec<NamedExpr>,
+}
+
+/// `scan [with_match_id=Id] [declare (...)] with (step ...; ...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    pub params: Vec<OpParam>,
+    /// Declared columns and their defaults.
+    pub declare: Vec<(ColumnDecl, Option<Expr>)>,
+    pub steps: Vec<ScanStep>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanStep {
+    pub name: Name,
+    pub output: ScanOutput,
+    pub condition: Expr,
+    pub assignments: Vec<(Name, Expr)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOutput {
+    All,
+    Last,
+    None,
 }
 
 /// One level of `top-nested [N] of Expr [with others = V] by Aggregation [asc|desc]`.

@@ -538,7 +538,7 @@ fn statement_span(s: &kql_syntax::ast::Statement) -> kql_syntax::Span {
     use kql_syntax::ast::Statement;
     match s {
         Statement::Let(l) => l.span,
-        Statement::DeclareParams(_, span) | Statement::Set(_, span) => *span,
+        Statement::DeclareParams(_, span) | Statement::Set(_, _, span) => *span,
         Statement::Query(e) => e.span,
     }
 }

@@ -96,7 +96,7 @@ pub(super) struct Graph {
 
 impl Binder<'_> {
     /// A table's rows, read now.
-    fn props(&self, tab: Tab, span: Span) -> Result<Props, Diagnostic> {
+    pub(super) fn props(&self, tab: Tab, span: Span) -> Result<Props, Diagnostic> {
         let names = tab.names();
         let types = tab.types.clone();
         let data_types: Vec<DataType> = tab

@@ -233,19 +233,12 @@ impl Vars {
 
 /// Rewrites `v.p` to the column `v_p`, and `map`/`all`/`any` over paths to list columns.
 fn rewrite(e: &Expr, vars: &Vars, lists: &mut Vec<ListCall>) -> Expr {
-    let mut out = e.clone();
-    out.kind = match &e.kind {
+    e.rewrite(&mut |x| match &x.kind {
         ExprKind::Member { target, name } => match &target.kind {
             ExprKind::Name(v) if vars.nodes.contains(&v.name) || vars.edges.contains(&v.name) => {
-                ExprKind::Name(Name {
-                    name: format!("{}_{}", v.name, name.name),
-                    span: e.span,
-                })
+                Some(name_expr(format!("{}_{}", v.name, name.name), x.span))
             }
-            _ => ExprKind::Member {
-                target: Box::new(rewrite(target, vars, lists)),
-                name: name.clone(),
-            },
+            _ => None,
         },
         ExprKind::Call { name, args }
             if matches!(name.name.as_str(), "map" | "all" | "any") && args.len() == 2 =>
@@ -255,71 +248,34 @@ fn rewrite(e: &Expr, vars: &Vars, lists: &mut Vec<ListCall>) -> Expr {
                 ExprKind::Call { name: f, args: a } if f.name == "inner_nodes" && a.len() == 1 => {
                     match &a[0].kind {
                         ExprKind::Name(n) => (n.name.clone(), true),
-                        _ => (String::new(), true),
+                        _ => return None,
                     }
                 }
-                _ => (String::new(), false),
+                _ => return None,
             };
-            if vars.paths.contains(&edge) {
-                lists.push(ListCall {
-                    kind: name.name.clone(),
-                    edge,
-                    inner_nodes,
-                    expr: args[1].clone(),
-                });
-                ExprKind::Name(Name {
-                    name: format!("__graph_list{}", lists.len() - 1),
-                    span: e.span,
-                })
-            } else {
-                e.kind.clone()
+            if !vars.paths.contains(&edge) {
+                return None;
             }
+            lists.push(ListCall {
+                kind: name.name.clone(),
+                edge,
+                inner_nodes,
+                expr: args[1].clone(),
+            });
+            Some(name_expr(
+                format!("__graph_list{}", lists.len() - 1),
+                x.span,
+            ))
         }
-        ExprKind::Call { name, args } => ExprKind::Call {
-            name: name.clone(),
-            args: args.iter().map(|a| rewrite(a, vars, lists)).collect(),
-        },
-        ExprKind::Unary { op, operand } => ExprKind::Unary {
-            op: *op,
-            operand: Box::new(rewrite(operand, vars, lists)),
-        },
-        ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
-            op: *op,
-            lhs: Box::new(rewrite(lhs, vars, lists)),
-            rhs: Box::new(rewrite(rhs, vars, lists)),
-        },
-        ExprKind::Index { target, index } => ExprKind::Index {
-            target: Box::new(rewrite(target, vars, lists)),
-            index: Box::new(rewrite(index, vars, lists)),
-        },
-        ExprKind::In {
-            lhs,
-            negated,
-            case_insensitive,
-            list,
-        } => ExprKind::In {
-            lhs: Box::new(rewrite(lhs, vars, lists)),
-            negated: *negated,
-            case_insensitive: *case_insensitive,
-            list: list.iter().map(|a| rewrite(a, vars, lists)).collect(),
-        },
-        ExprKind::Between {
-            lhs,
-            negated,
-            low,
-            high,
-        } => ExprKind::Between {
-            lhs: Box::new(rewrite(lhs, vars, lists)),
-            negated: *negated,
-            low: Box::new(rewrite(low, vars, lists)),
-            high: Box::new(rewrite(high, vars, lists)),
-        },
-        ExprKind::Tuple(items) => {
-            ExprKind::Tuple(items.iter().map(|a| rewrite(a, vars, lists)).collect())
-        }
-        other => other.clone(),
-    };
-    out
+        _ => None,
+    })
+}
+
+fn name_expr(text: String, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Name(name(&text, span)),
+        span,
+    }
 }
 
 fn name(text: &str, span: Span) -> Name {

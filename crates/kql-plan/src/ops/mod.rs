@@ -14,6 +14,7 @@ mod parse_kv;
 mod plugins;
 mod project_by_names;
 mod rows;
+mod scan;
 mod source;
 mod summarize;
 mod top_nested;
@@ -94,6 +95,7 @@ impl Binder<'_> {
                 self.evaluate(input, plugin, schema.as_ref(), span)
             }
             OperatorKind::TopNested(levels) => self.top_nested(input, levels, span),
+            OperatorKind::Scan(sc) => self.scan_steps(input, sc, span),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,
@@ -193,6 +195,7 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::MvApply { .. } => "mv-apply",
         OperatorKind::Render => "render",
         OperatorKind::TopNested(_) => "top-nested",
+        OperatorKind::Scan(_) => "scan",
         OperatorKind::MakeGraph(_) => "make-graph",
         OperatorKind::GraphMatch(g) if g.shortest => "graph-shortest-paths",
         OperatorKind::GraphMatch(_) => "graph-match",

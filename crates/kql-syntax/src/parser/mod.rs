@@ -5,6 +5,7 @@ mod expr;
 mod graph;
 mod make_series;
 mod operators;
+mod scan;
 mod top_nested;
 
 use crate::ast::*;
@@ -285,6 +286,11 @@ impl Parser {
         if self.at_kw("set") && matches!(self.peek_at(1).kind, TokenKind::Ident { .. }) {
             let start = self.bump().span;
             let name = self.name()?;
+            let value = if self.eat_punct(Punct::Assign) {
+                Some(self.expr()?)
+            } else {
+                None
+            };
             while !matches!(
                 self.peek().kind,
                 TokenKind::Eof | TokenKind::Punct(Punct::Semicolon)
@@ -293,6 +299,7 @@ impl Parser {
             }
             return Ok(Statement::Set(
                 name,
+                value,
                 start.to(Span::new(start.start, self.prev_end())),
             ));
         }
@@ -424,7 +431,7 @@ impl Parser {
         }
     }
 
-    fn type_name(&mut self) -> Result<TypeName, Diagnostic> {
+    pub(super) fn type_name(&mut self) -> Result<TypeName, Diagnostic> {
         let t = self.peek().clone();
         // `datetime` and friends lex as raw literals when followed by `(`; as type names
         // they are plain identifiers.

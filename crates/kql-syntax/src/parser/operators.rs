@@ -15,7 +15,6 @@ const SKIPPED_OPERATORS: &[&str] = &[
     "partition",
     "facet",
     "fork",
-    "scan",
     "reduce",
     "consume",
     "extend-where",
@@ -220,6 +219,7 @@ impl Parser {
                 }
             }
             "top-nested" => self.top_nested()?,
+            "scan" => self.scan()?,
             "make-graph" => self.make_graph()?,
             "graph-match" => self.graph_match(false)?,
             "graph-shortest-paths" => self.graph_match(true)?,
