@@ -90,7 +90,9 @@ fn list_json_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let max = crate::udf::longs(args, 2)?;
     let max = max.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
     let distinct = args[3].as_boolean();
-    let keep_nulls = args.get(4).is_some_and(|k| k.as_boolean().value(0));
+    let keep_nulls = args
+        .get(4)
+        .is_some_and(|k| !k.is_empty() && k.as_boolean().value(0));
     let mut out = StringBuilder::with_capacity(rows, rows * 32);
     for r in 0..rows {
         let mut items: Vec<Value> = Vec::new();

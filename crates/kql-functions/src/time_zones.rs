@@ -77,7 +77,8 @@ fn utc_to_local(nanos: i64, tz: Tz) -> Option<i64> {
 }
 
 fn body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let to_utc = args[0].as_boolean().value(0);
+    let flags = args[0].as_boolean();
+    let to_utc = !flags.is_empty() && flags.value(0);
     let values = longs(args, 1)?;
     let values = values.as_primitive::<Int64Type>();
     let zones = strings(args, 2)?;

@@ -116,11 +116,13 @@ pub enum StrArg<'a> {
 }
 
 impl StrArg<'_> {
+    /// The string at `row`; None for a null or a row past the end (a constant option read
+    /// at row 0 of an empty batch).
     pub fn get(&self, row: usize) -> Option<&str> {
         match self {
-            StrArg::Utf8(a) => a.is_valid(row).then(|| a.value(row)),
-            StrArg::Large(a) => a.is_valid(row).then(|| a.value(row)),
-            StrArg::View(a) => a.is_valid(row).then(|| a.value(row)),
+            StrArg::Utf8(a) => (row < a.len() && a.is_valid(row)).then(|| a.value(row)),
+            StrArg::Large(a) => (row < a.len() && a.is_valid(row)).then(|| a.value(row)),
+            StrArg::View(a) => (row < a.len() && a.is_valid(row)).then(|| a.value(row)),
             StrArg::Null => None,
         }
     }

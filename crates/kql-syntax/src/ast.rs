@@ -498,6 +498,13 @@ pub enum OperatorKind {
     },
     /// `render` only affects display in Kusto's clients: accepted and ignored.
     Render,
+    /// `search [kind=...] [in (tables)] predicate`: rows of any table that match; a bare
+    /// string matches rows where any text column has it.
+    Search {
+        params: Vec<OpParam>,
+        tables: Vec<Expr>,
+        predicate: Expr,
+    },
     /// `scan`: steps matched row by row over the serialized input.
     Scan(Box<Scan>),
     /// `top-nested` levels, outermost first.
@@ -577,6 +584,9 @@ pub struct MakeGraph {
     pub nodes: Vec<(Expr, Name)>,
     /// `with_node_id=Name`: nodes are the edges' ends, with one property of this name.
     pub node_id: Option<Name>,
+    /// `partitioned-by Column (graph operators ...)`: one graph per value of the column,
+    /// each run through the operators, and the results' union.
+    pub partitioned: Option<(Name, Vec<Operator>)>,
 }
 
 /// `graph-match [cycles=...] pattern, ... [where pred] project items`, and

@@ -4,7 +4,7 @@
 
 use crate::binder::Binder;
 use crate::tab::Tab;
-use datafusion::arrow::array::{ArrayRef, new_empty_array};
+use datafusion::arrow::array::{ArrayRef, StringArray, new_empty_array};
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
@@ -92,6 +92,8 @@ pub(super) struct Graph {
     pub nodes: Props,
     pub edges: Props,
     pub ends: Vec<(usize, usize)>,
+    /// Each node's key (the value edges name it by), whose hash is its id.
+    pub keys: Vec<ScalarValue>,
 }
 
 impl Binder<'_> {
@@ -140,7 +142,11 @@ impl Binder<'_> {
         match &op.kind {
             OperatorKind::MakeGraph(mg) => {
                 let edges = self.tabular(input)?;
-                self.make_graph(edges, mg, op.span)
+                let mut nodes = Vec::new();
+                for (table, key) in &mg.nodes {
+                    nodes.push((self.tabular(table)?, key));
+                }
+                self.make_graph(edges, nodes, mg, op.span)
             }
             OperatorKind::GraphMarkComponents(params) => {
                 let g = self.graph(input)?;
@@ -150,7 +156,13 @@ impl Binder<'_> {
         }
     }
 
-    fn make_graph(&mut self, edges: Tab, mg: &MakeGraph, span: Span) -> Result<Graph, Diagnostic> {
+    pub(super) fn make_graph(
+        &mut self,
+        edges: Tab,
+        nodes: Vec<(Tab, &kql_syntax::ast::Name)>,
+        mg: &MakeGraph,
+        span: Span,
+    ) -> Result<Graph, Diagnostic> {
         let edge_props = self.props(edges, span)?;
         let column = |n: &kql_syntax::ast::Name| {
             edge_props.find(&n.name).ok_or_else(|| {
@@ -168,8 +180,7 @@ impl Binder<'_> {
         let mut g = Graph::default();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut key_col = None;
-        for (table, key) in &mg.nodes {
-            let t = self.tabular(table)?;
+        for (t, key) in nodes {
             let p = self.props(t, span)?;
             let k = p.find(&key.name).ok_or_else(|| {
                 Diagnostic::error(
@@ -193,6 +204,7 @@ impl Binder<'_> {
                     continue;
                 }
                 index.insert(id, g.nodes.rows());
+                g.keys.push(p.cols[k][r].clone());
                 g.nodes.push_null_row();
                 let last = g.nodes.rows() - 1;
                 for (c, &to) in map.iter().enumerate() {
@@ -216,6 +228,7 @@ impl Binder<'_> {
             }
             let mut node = |v: &ScalarValue| {
                 *index.entry(v.to_string()).or_insert_with(|| {
+                    g.keys.push(v.clone());
                     g.nodes.push_null_row();
                     let at = g.nodes.rows() - 1;
                     if let Some(k) = key_col
@@ -249,31 +262,77 @@ impl Binder<'_> {
         params: &[OpParam],
         span: Span,
     ) -> Result<Tab, Diagnostic> {
-        if let Some(p) = params.first() {
-            return Err(Diagnostic::unsupported(
-                format!("the graph-to-table option '{}'", p.name.name),
-                p.name.span,
-            ));
+        // Ids are the hashes of the node keys, as Kusto gives them.
+        let mut ids: Vec<(String, Vec<usize>)> = Vec::new();
+        for p in params {
+            let (Some(column), wanted) = (p.word(), p.name.name.as_str()) else {
+                return Err(Diagnostic::error(
+                    codes::SYNTAX,
+                    "expected a column name",
+                    p.value.span,
+                ));
+            };
+            let ends: Vec<usize> = match (nodes, wanted) {
+                (true, "with_node_id") => (0..g.keys.len()).collect(),
+                (false, "with_source_id") => g.ends.iter().map(|e| e.0).collect(),
+                (false, "with_target_id") => g.ends.iter().map(|e| e.1).collect(),
+                _ => {
+                    return Err(Diagnostic::unsupported(
+                        format!("the graph-to-table option '{wanted}'"),
+                        p.name.span,
+                    ));
+                }
+            };
+            ids.push((column, ends));
         }
         let props = if nodes { g.nodes } else { g.edges };
         let rows: Vec<usize> = (0..props.rows()).collect();
         let err = |e: String| Diagnostic::error(codes::RUNTIME, e, span);
-        let columns = (0..props.names.len())
-            .map(|c| {
-                Ok((
-                    props.names[c].clone(),
-                    props.types[c],
-                    props.array(c, &rows).map_err(err)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, Diagnostic>>()?;
-        memory_table(columns, span)
+        let mut columns = Vec::new();
+        for (k, (_, ends)) in ids.iter().enumerate() {
+            let array: ArrayRef = if ends.is_empty() {
+                Arc::new(StringArray::from(Vec::<String>::new()))
+            } else {
+                ScalarValue::iter_to_array(ends.iter().map(|&n| g.keys[n].clone()))
+                    .map_err(|e| err(e.to_string()))?
+            };
+            let ty = KType::from_arrow(array.data_type());
+            columns.push((format!("__graph_key{k}"), ty, array));
+        }
+        for c in 0..props.names.len() {
+            columns.push((
+                props.names[c].clone(),
+                props.types[c],
+                props.array(c, &rows).map_err(err)?,
+            ));
+        }
+        let table = memory_table(columns, span)?;
+        if ids.is_empty() {
+            return Ok(table);
+        }
+        let mut items: Vec<String> = ids
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| format!("['{name}'] = hash(__graph_key{k})"))
+            .collect();
+        items.extend(props.names.iter().map(|n| format!("['{n}']")));
+        let saved = self.scope.clone();
+        self.scope.push();
+        self.scope
+            .define("__graph_table", crate::scope::Binding::Tabular(table));
+        let out = self.query_text(
+            "graph-to-table",
+            &format!("__graph_table | project {}", items.join(", ")),
+            span,
+        );
+        self.scope = saved;
+        out
     }
 }
 
 /// `graph-mark-components`: a node property numbering the (weakly or strongly) connected
 /// components in the order their first node appears.
-fn mark_components(mut g: Graph, params: &[OpParam]) -> Result<Graph, Diagnostic> {
+pub(super) fn mark_components(mut g: Graph, params: &[OpParam]) -> Result<Graph, Diagnostic> {
     let (mut strong, mut name) = (false, "ComponentId".to_string());
     for p in params {
         match (p.name.name.as_str(), p.word()) {

@@ -5,6 +5,7 @@ mod evaluate;
 mod external;
 mod graph;
 mod graph_match;
+mod graph_partition;
 mod join;
 mod make_series;
 mod mv_apply;
@@ -15,6 +16,7 @@ mod plugins;
 mod project_by_names;
 mod rows;
 mod scan;
+mod search;
 mod source;
 mod summarize;
 mod top_nested;
@@ -96,6 +98,11 @@ impl Binder<'_> {
             }
             OperatorKind::TopNested(levels) => self.top_nested(input, levels, span),
             OperatorKind::Scan(sc) => self.scan_steps(input, sc, span),
+            OperatorKind::Search {
+                params,
+                tables,
+                predicate,
+            } => self.search(Some(input), params, tables, predicate, span),
             other => Err(Diagnostic::unsupported(
                 format!("the '{}' operator", operator_name(other)),
                 op.name_span,
@@ -118,6 +125,10 @@ impl Binder<'_> {
                 self.graph(input)
                     .and_then(|g| self.graph_to_table(g, *nodes, params, op.span)),
             ),
+            OperatorKind::MakeGraph(mg) if mg.partitioned.is_some() => {
+                let (column, body) = mg.partitioned.as_ref()?;
+                Some(self.partitioned_graph(input, mg, column, body, op.span))
+            }
             OperatorKind::MakeGraph(_) | OperatorKind::GraphMarkComponents(_) => {
                 Some(Err(Diagnostic::error(
                     codes::EXPR_KIND,
@@ -146,6 +157,11 @@ impl Binder<'_> {
                 uris,
                 properties,
             } => self.external_data(columns, uris, properties, op.span),
+            OperatorKind::Search {
+                params,
+                tables,
+                predicate,
+            } => self.search(None, params, tables, predicate, op.span),
             OperatorKind::Evaluate { plugin, .. } => Err(external::network_plugin(plugin)
                 .unwrap_or_else(|| {
                     Diagnostic::unsupported("evaluate without an input table", op.name_span)
@@ -196,6 +212,7 @@ fn operator_name(k: &OperatorKind) -> String {
         OperatorKind::Render => "render",
         OperatorKind::TopNested(_) => "top-nested",
         OperatorKind::Scan(_) => "scan",
+        OperatorKind::Search { .. } => "search",
         OperatorKind::MakeGraph(_) => "make-graph",
         OperatorKind::GraphMatch(g) if g.shortest => "graph-shortest-paths",
         OperatorKind::GraphMatch(_) => "graph-match",

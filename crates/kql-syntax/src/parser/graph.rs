@@ -47,7 +47,24 @@ impl Parser {
             }
         }
         let mut node_id = None;
-        for p in self.graph_params()? {
+        let mut partitioned = None;
+        let mut params = self.graph_params()?;
+        if self.at_kw("partitioned") {
+            let by = self.hyphenated_name()?;
+            if by.name != "partitioned-by" {
+                return Err(self.expected("'partitioned-by'"));
+            }
+            let column = self.name()?;
+            self.expect_punct(Punct::LParen)?;
+            let mut body = vec![self.operator()?];
+            while self.eat_punct(Punct::Pipe) {
+                body.push(self.operator()?);
+            }
+            self.expect_punct(Punct::RParen)?;
+            partitioned = Some((column, body));
+        }
+        params.extend(self.graph_params()?);
+        for p in params {
             match (p.name.name.as_str(), &p.value.kind) {
                 ("with_node_id", ExprKind::Name(n)) => node_id = Some(n.clone()),
                 _ => {
@@ -64,6 +81,7 @@ impl Parser {
             reversed,
             nodes,
             node_id,
+            partitioned,
         })))
     }
 

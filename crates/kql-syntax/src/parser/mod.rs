@@ -6,6 +6,7 @@ mod graph;
 mod make_series;
 mod operators;
 mod scan;
+mod search;
 mod top_nested;
 
 use crate::ast::*;

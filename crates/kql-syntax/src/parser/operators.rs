@@ -11,7 +11,6 @@ use crate::token::{Punct, TokenKind};
 const SKIPPED_OPERATORS: &[&str] = &[
     "top-hitters",
     "find",
-    "search",
     "partition",
     "facet",
     "fork",
@@ -220,6 +219,7 @@ impl Parser {
             }
             "top-nested" => self.top_nested()?,
             "scan" => self.scan()?,
+            "search" => self.search()?,
             "make-graph" => self.make_graph()?,
             "graph-match" => self.graph_match(false)?,
             "graph-shortest-paths" => self.graph_match(true)?,
