@@ -121,6 +121,11 @@ impl<'c> Binder<'c> {
                 Ok(Outcome::Defined)
             }
             Statement::Set(..) => Ok(Outcome::Defined),
+            Statement::Pattern(p) => {
+                self.scope
+                    .define(&p.name.name, Binding::Pattern(std::rc::Rc::new(p.clone())));
+                Ok(Outcome::Defined)
+            }
             Statement::Query(e) => match self.value(e, None)? {
                 Value::Tabular(t) => Ok(Outcome::Query(t)),
                 Value::Scalar(_) => Err(Diagnostic::error(
@@ -151,6 +156,9 @@ impl<'c> Binder<'c> {
     }
 
     fn value_inner(&mut self, e: &Expr, row: Option<&Tab>) -> Result<Value, Diagnostic> {
+        if let Some(v) = self.pattern_call(e) {
+            return v;
+        }
         match &e.kind {
             ExprKind::Pipe { input, op } => {
                 if let Some(graph) = self.graph_operator(input, op) {
@@ -174,7 +182,7 @@ impl<'c> Binder<'c> {
                         let f = f.clone();
                         return self.call_user(&f, &[], row, e.span);
                     }
-                    Some(Binding::Function(_)) => {
+                    Some(Binding::Function(_) | Binding::Pattern(_)) => {
                         return Err(Diagnostic::error(
                             codes::ARG_COUNT,
                             format!("'{}' is a function: call it with arguments", n.name),
@@ -589,13 +597,23 @@ impl<'c> Binder<'c> {
     }
 
     fn function_body(&mut self, f: &UserFunction, row: Option<&Tab>) -> Result<Value, Diagnostic> {
-        for stmt in &f.def.body {
+        self.body_value(&f.def.body, &f.def.result, row)
+    }
+
+    /// Binds a body's statements, then its result.
+    pub(crate) fn body_value(
+        &mut self,
+        body: &[Statement],
+        result: &Expr,
+        row: Option<&Tab>,
+    ) -> Result<Value, Diagnostic> {
+        for stmt in body {
             match self.statement(stmt)? {
                 Outcome::Materialize { name, tab } => self.define_table(&name, tab),
                 Outcome::Defined | Outcome::Query(_) => {}
             }
         }
-        self.value(&f.def.result, row)
+        self.value(result, row)
     }
 }
 

@@ -10,6 +10,7 @@ mod catalog;
 mod literal;
 mod names;
 mod ops;
+mod pattern;
 mod probe;
 mod scalar;
 mod scope;

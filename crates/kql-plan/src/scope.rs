@@ -11,6 +11,8 @@ pub enum Binding {
     Scalar(Typed),
     Tabular(Tab),
     Function(Rc<UserFunction>),
+    /// A `declare pattern`.
+    Pattern(Rc<kql_syntax::ast::PatternDecl>),
 }
 
 /// A `let` function and the names visible where it was defined.

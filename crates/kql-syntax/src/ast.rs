@@ -16,6 +16,8 @@ pub enum Statement {
     /// `declare query_parameters(name: type [= default], ...)`.
     DeclareParams(Vec<Param>, Span),
     /// `set name [= value]`: client request options, accepted and ignored.
+    /// `declare pattern Name [= (params) [path] { entries }]`.
+    Pattern(PatternDecl),
     /// `set name [= value]`: a query option.
     Set(Name, Option<Expr>, Span),
     Query(Expr),
@@ -34,6 +36,25 @@ pub enum LetValue {
     Expr(Expr),
     /// `let f = (params) { body }` or `let v = view () { body }`
     Function(FunctionDef),
+}
+
+/// A pattern: named queries chosen by constant argument values (and a path value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternDecl {
+    pub name: Name,
+    pub params: Vec<Param>,
+    pub path: Option<Param>,
+    pub entries: Vec<PatternEntry>,
+    pub span: Span,
+}
+
+/// `(values).[path] = { query }` in a pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternEntry {
+    pub args: Vec<Expr>,
+    pub path: Option<Expr>,
+    pub body: Vec<Statement>,
+    pub result: Box<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -412,7 +412,7 @@ impl Session {
                         e.span,
                     ));
                 }
-                Statement::DeclareParams(..) | Statement::Set(..) => {}
+                Statement::DeclareParams(..) | Statement::Set(..) | Statement::Pattern(_) => {}
             }
         }
         let mut binder = self.binder();
@@ -539,6 +539,7 @@ fn statement_span(s: &kql_syntax::ast::Statement) -> kql_syntax::Span {
     match s {
         Statement::Let(l) => l.span,
         Statement::DeclareParams(_, span) | Statement::Set(_, _, span) => *span,
+        Statement::Pattern(p) => p.span,
         Statement::Query(e) => e.span,
     }
 }

@@ -5,6 +5,7 @@ mod expr;
 mod graph;
 mod make_series;
 mod operators;
+mod pattern;
 mod scan;
 mod search;
 mod top_nested;
@@ -211,7 +212,7 @@ impl Parser {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || f(self))
     }
 
-    fn enter(&mut self) -> Result<(), Diagnostic> {
+    pub(super) fn enter(&mut self) -> Result<(), Diagnostic> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(Diagnostic::error(
@@ -223,7 +224,7 @@ impl Parser {
         Ok(())
     }
 
-    fn leave(&mut self) {
+    pub(super) fn leave(&mut self) {
         self.depth -= 1;
     }
 
@@ -256,7 +257,7 @@ impl Parser {
     }
 
     /// Statements separated by `;` until end of input or one of `closers`.
-    fn statements(&mut self, closers: &[Punct]) -> Result<Vec<Statement>, Diagnostic> {
+    pub(super) fn statements(&mut self, closers: &[Punct]) -> Result<Vec<Statement>, Diagnostic> {
         let mut out = Vec::new();
         loop {
             while self.eat_punct(Punct::Semicolon) {}
@@ -273,6 +274,9 @@ impl Parser {
     fn statement(&mut self) -> Result<Statement, Diagnostic> {
         if self.at_kw("let") {
             return self.let_stmt().map(Statement::Let);
+        }
+        if self.at_kw("declare") && self.at_kw_at(1, "pattern") {
+            return self.pattern_decl().map(Statement::Pattern);
         }
         if self.at_kw("declare") && self.at_kw_at(1, "query_parameters") {
             let start = self.bump().span;
@@ -383,7 +387,7 @@ impl Parser {
     }
 
     /// `name: type [= default], ...)` (the opening parenthesis already consumed).
-    fn params_until_rparen(&mut self) -> Result<Vec<Param>, Diagnostic> {
+    pub(super) fn params_until_rparen(&mut self) -> Result<Vec<Param>, Diagnostic> {
         let mut params = Vec::new();
         if self.eat_punct(Punct::RParen) {
             return Ok(params);

@@ -463,7 +463,7 @@ impl Parser {
         }
     }
 
-    fn expr_list(&mut self) -> Result<Vec<Expr>, Diagnostic> {
+    pub(super) fn expr_list(&mut self) -> Result<Vec<Expr>, Diagnostic> {
         let mut out = vec![self.expr()?];
         while self.eat_punct(Punct::Comma) {
             out.push(self.expr()?);
