@@ -383,10 +383,12 @@ fn sum(args: Vec<Typed>) -> Result<Typed, String> {
     Ok(Typed::new(a::sum(v.expr), v.ty))
 }
 
+/// `avg`: the mean of the non-null values; NaN when there are none (0 / 0), as in Kusto.
 fn avg(args: Vec<Typed>) -> Result<Typed, String> {
     let v = numeric(first(args)?, "avg")?;
+    let mean = a::avg(cast_to(v, KType::Real).expr);
     Ok(Typed::new(
-        a::avg(cast_to(v, KType::Real).expr),
+        datafusion::functions::core::expr_fn::coalesce(vec![mean, lit(f64::NAN)]),
         KType::Real,
     ))
 }

@@ -16,10 +16,26 @@ pub const OPS: &[&str] = &[
     "base64_decode_toguid",
     "base64_encode_fromguid",
     "dynamic_to_json",
+    "gettype",
 ];
 
 /// One operation on one row's values; None is a null result.
 pub fn apply(op: &str, v: &[Value]) -> Option<Value> {
+    if op == "gettype" {
+        // The runtime type of a dynamic value, named as Kusto's gettype() names it.
+        return Some(Value::from(match v.first().unwrap_or(&Value::Null) {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(n) => match n.as_i64() {
+                Some(i) if i32::try_from(i).is_ok() => "int",
+                Some(_) => "long",
+                None => "real",
+            },
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "dictionary",
+        }));
+    }
     let first = v.first()?;
     Some(match op {
         "unicode_codepoints_from_string" => Value::Array(

@@ -344,6 +344,21 @@ pub static DYNAMIC: &[FunctionSpec] = &[
         "The XXH64 hash of the value (a long), or its remainder by a modulo."
     ),
     d!(
+        "gettype",
+        [],
+        1,
+        1,
+        |_, mut a| {
+            let v = a.pop().ok_or("missing argument")?;
+            if v.ty == KType::Dynamic {
+                op("gettype", vec![v], KType::String)
+            } else {
+                Ok(Typed::string(v.ty.name().to_string()))
+            }
+        },
+        "The type of a value: its Kusto type, or for dynamic values int, long, real, string, bool, array, dictionary or null."
+    ),
+    d!(
         "hash_sha1",
         [],
         1,

@@ -168,7 +168,7 @@ impl Tab {
     /// The sort keys the rows arrive in: those of the last sort, if only operators that
     /// keep the order of rows (projections, filters, windows, limits) follow it and the
     /// keys' columns are still columns here.
-    fn ordering(&self) -> Option<Vec<SortExpr>> {
+    pub(crate) fn ordering(&self) -> Option<Vec<SortExpr>> {
         let mut plan = &self.plan;
         let sort = loop {
             match plan {
@@ -184,14 +184,22 @@ impl Tab {
         let schema = self.plan.schema();
         sort.expr
             .iter()
-            .map(|s| match &s.expr {
-                Expr::Column(c) if schema.field_with_unqualified_name(&c.name).is_ok() => {
-                    Some(SortExpr {
-                        expr: Expr::Column(Column::from_name(c.name.clone())),
-                        ..s.clone()
+            .map(|s| {
+                // The key's columns, unqualified, must all still be columns here.
+                let mut present = true;
+                let expr = s
+                    .expr
+                    .clone()
+                    .transform_up(|x| match x {
+                        Expr::Column(c) => {
+                            present &= schema.field_with_unqualified_name(&c.name).is_ok();
+                            Ok(Transformed::yes(Expr::Column(Column::from_name(c.name))))
+                        }
+                        other => Ok(Transformed::no(other)),
                     })
-                }
-                _ => None,
+                    .ok()?
+                    .data;
+                present.then(|| SortExpr { expr, ..s.clone() })
             })
             .collect()
     }
@@ -232,6 +240,21 @@ fn ordered_windows(e: Expr, order: &[SortExpr]) -> datafusion::error::Result<Exp
         {
             f.params.order_by = order.to_vec();
             Ok(Transformed::yes(Expr::WindowFunction(f)))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+}
+
+/// Gives the `array_agg` aggregates of `e` that have no order of their own the order
+/// `order` (the lists of `make_list`, `make_set` and `make_bag` keep the rows' order).
+pub(crate) fn ordered_lists(e: Expr, order: &[SortExpr]) -> datafusion::error::Result<Expr> {
+    e.transform_up(|x| match x {
+        Expr::AggregateFunction(mut f)
+            if f.func.name() == "array_agg" && f.params.order_by.is_empty() =>
+        {
+            f.params.order_by = order.to_vec();
+            Ok(Transformed::yes(Expr::AggregateFunction(f)))
         }
         other => Ok(Transformed::no(other)),
     })

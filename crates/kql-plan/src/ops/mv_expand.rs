@@ -21,9 +21,10 @@ impl Binder<'_> {
         limit: Option<&Expr>,
         span: Span,
     ) -> Result<Tab, Diagnostic> {
-        if let Some(l) = limit {
-            return Err(Diagnostic::unsupported("mv-expand ... limit", l.span));
-        }
+        let limit = match limit {
+            Some(l) => Some(self.row_count(l)?),
+            None => None,
+        };
         let mut bag_mode = "bag";
         let mut index_name = None;
         for p in params {
@@ -79,9 +80,22 @@ impl Binder<'_> {
             .map(|(i, _, _)| Column::from_name(i.clone()))
             .collect();
         let types = with_lists.types.clone();
+        // `limit n`: the first n elements of each row (by position, over all the lists).
+        let position = datafusion::functions::core::expr_fn::coalesce(
+            targets
+                .iter()
+                .map(|(i, _, _)| get_field(DfExpr::Column(Column::from_name(i.clone())), MV_INDEX))
+                .collect(),
+        );
         let unnested = with_lists.build(
             span,
-            |b| b.unnest_columns_with_options(unnest_cols, UnnestOptions::default()),
+            |b| {
+                let b = b.unnest_columns_with_options(unnest_cols, UnnestOptions::default())?;
+                match limit {
+                    Some(n) => b.filter(position.lt(lit(n as i64))),
+                    None => Ok(b),
+                }
+            },
             types,
         )?;
         // 3. Replace or append the expanded columns, then the index column.

@@ -15,15 +15,28 @@ impl Binder<'_> {
         input: &Tab,
         keys: &[SortKey],
     ) -> Result<Vec<SortExpr>, Diagnostic> {
-        keys.iter()
-            .map(|k| {
-                let v = self.scalar(&k.expr, Some(input))?;
-                // Kusto: descending by default; nulls last when descending, first when ascending.
-                let asc = k.ascending.unwrap_or(false);
-                let nulls_first = k.nulls_first.unwrap_or(asc);
-                Ok(v.expr.sort(asc, nulls_first))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for k in keys {
+            let v = self.scalar(&k.expr, Some(input))?;
+            // Kusto: descending by default; nulls last when descending, first when ascending.
+            let asc = k.ascending.unwrap_or(false);
+            let nulls_first = k.nulls_first.unwrap_or(asc);
+            if v.ty != KType::Real {
+                out.push(v.expr.sort(asc, nulls_first));
+                continue;
+            }
+            // NaN goes with the nulls: null, NaN, values when nulls come first; values,
+            // NaN, null when they come last.
+            let nan_as_null = datafusion::logical_expr::when(
+                datafusion::functions::math::expr_fn::isnan(v.expr.clone()),
+                datafusion::logical_expr::lit(datafusion::common::ScalarValue::Float64(None)),
+            )
+            .otherwise(v.expr.clone())
+            .map_err(|e| Diagnostic::error(codes::RUNTIME, e.to_string(), k.expr.span))?;
+            out.push(nan_as_null.sort(asc, nulls_first));
+            out.push(v.expr.is_null().sort(!nulls_first, false));
+        }
+        Ok(out)
     }
 
     pub(super) fn sort(
@@ -86,7 +99,7 @@ impl Binder<'_> {
         picked.project(keep, span)
     }
 
-    fn row_count(&mut self, e: &Expr) -> Result<usize, Diagnostic> {
+    pub(super) fn row_count(&mut self, e: &Expr) -> Result<usize, Diagnostic> {
         let v = self.scalar(e, None)?;
         v.as_i64_literal()
             .and_then(|n| usize::try_from(n).ok())

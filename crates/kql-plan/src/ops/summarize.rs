@@ -82,7 +82,15 @@ impl Binder<'_> {
             let name = aggregate_column(item, &mut taken);
             outputs.push(OutColumn { name, value });
         }
-        let aggr: Vec<DfExpr> = agg_exprs.into_iter().map(|(e, n)| e.alias(n)).collect();
+        let mut aggr: Vec<DfExpr> = agg_exprs.into_iter().map(|(e, n)| e.alias(n)).collect();
+        // Over sorted rows, lists are gathered in that order (`order by | summarize make_list`).
+        if let Some(order) = input.ordering() {
+            aggr = aggr
+                .into_iter()
+                .map(|e| crate::tab::ordered_lists(e, &order))
+                .collect::<datafusion::error::Result<_>>()
+                .map_err(crate::df_err(span))?;
+        }
         let grouped = input.build(span, |b| b.aggregate(group_exprs, aggr), Vec::new())?;
         let grouped = Tab::from_plan(grouped.plan);
         grouped.project(
