@@ -34,6 +34,11 @@ pub async fn run(a: RunArgs) -> u8 {
         Ok(r) => r,
         Err(QueryError::Query(d)) => {
             eprint!("{}", d.render(&query, &origin));
+            if d.code == kql_syntax::diagnostic::codes::LIMIT {
+                // Work past a limit may still be running on the engine's threads; ending
+                // the process now spares waiting for it (nothing has been written).
+                std::process::exit(i32::from(EXIT_QUERY_FAILED));
+            }
             return EXIT_QUERY_FAILED;
         }
     };
@@ -80,7 +85,12 @@ fn watchdog(limit: Duration) -> mpsc::Sender<()> {
     let (disarm, disarmed) = mpsc::channel::<()>();
     std::thread::spawn(move || {
         if let Err(mpsc::RecvTimeoutError::Timeout) = disarmed.recv_timeout(limit + GRACE) {
-            eprintln!("error: the query ran longer than its time limit (--timeout)");
+            // The engine's own diagnostic, without the source it cannot reach from here.
+            eprintln!(
+                "error[{}]: {}",
+                kql_syntax::diagnostic::codes::LIMIT,
+                kql::timeout_message(limit)
+            );
             std::process::exit(i32::from(EXIT_QUERY_FAILED));
         }
     });

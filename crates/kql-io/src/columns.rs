@@ -25,9 +25,8 @@ pub fn build_batch(rows: &[Row], columns: &[(String, KType)]) -> Result<Built, S
             .map(|(n, t)| t.field(n.clone()))
             .collect::<Vec<_>>(),
     ));
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
-    let mut nulled = Vec::new();
-    for (name, ty) in columns {
+    // Columns are built on every core (each thread takes every n-th column).
+    let one = |(name, ty): &(String, KType)| -> Result<(ArrayRef, usize), String> {
         let mut misfits = 0;
         let array = build_column(
             rows.iter().map(|r| r.get(name)),
@@ -35,6 +34,38 @@ pub fn build_batch(rows: &[Row], columns: &[(String, KType)]) -> Result<Built, S
             rows.len(),
             &mut misfits,
         )?;
+        Ok((array, misfits))
+    };
+    let threads = if rows.len() < 10_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(columns.len().max(1)))
+    };
+    let mut built: Vec<Option<Result<(ArrayRef, usize), String>>> = vec![None; columns.len()];
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (t..columns.len())
+                        .step_by(threads)
+                        .map(|c| (c, one(&columns[c])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(done) => done.into_iter().for_each(|(c, r)| built[c] = Some(r)),
+                Err(_) => built.iter_mut().for_each(|b| {
+                    b.get_or_insert_with(|| Err("a loader thread failed".into()));
+                }),
+            }
+        }
+    });
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
+    let mut nulled = Vec::new();
+    for ((name, _), result) in columns.iter().zip(built) {
+        let (array, misfits) = result.unwrap_or_else(|| Err("a column was not built".into()))?;
         arrays.push(array);
         if misfits > 0 {
             nulled.push((name.clone(), misfits));

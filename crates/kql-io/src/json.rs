@@ -145,8 +145,82 @@ fn parse_rows(bytes: &[u8], on_error: OnError) -> Result<Parsed, ParseError> {
             ..Parsed::default()
         });
     }
+    parse_lines(bytes, on_error)
+}
+
+/// Files above this size are read by several threads.
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Newline-delimited objects, parsed on every core: the text is cut at line ends into one
+/// chunk per thread, and the chunks' rows, skipped lines and first error come back in file
+/// order with file line numbers.
+fn parse_lines(bytes: &[u8], on_error: OnError) -> Result<Parsed, ParseError> {
+    let threads = if bytes.len() < PARALLEL_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+    };
+    let mut chunks = Vec::with_capacity(threads);
+    let mut start = 0;
+    for t in 1..=threads {
+        let mut end = if t == threads {
+            bytes.len()
+        } else {
+            (bytes.len() * t / threads).max(start)
+        };
+        while end < bytes.len() && bytes[end - 1] != b'\n' {
+            end += 1;
+        }
+        chunks.push(&bytes[start..end]);
+        start = end;
+    }
+    let results: Vec<Chunk> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| s.spawn(move || parse_chunk(chunk, on_error)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| Chunk {
+                    error: Some(("a loader thread failed".into(), 1, 1)),
+                    ..Chunk::default()
+                })
+            })
+            .collect()
+    });
     let mut parsed = Parsed::default();
-    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+    let mut lines_before = 0;
+    for chunk in results {
+        let shift = |(msg, line, col): ParseError| (msg, line + lines_before, col);
+        if let Some(e) = chunk.error {
+            return Err(shift(e));
+        }
+        parsed.rows.extend(chunk.rows);
+        parsed.skipped.extend(chunk.skipped.into_iter().map(shift));
+        lines_before += chunk.lines;
+    }
+    Ok(parsed)
+}
+
+/// One chunk's rows, skipped lines and first error (line numbers within the chunk), and
+/// how many lines it holds.
+#[derive(Default)]
+struct Chunk {
+    rows: Vec<Row>,
+    skipped: Vec<ParseError>,
+    error: Option<ParseError>,
+    lines: usize,
+}
+
+fn parse_chunk(bytes: &[u8], on_error: OnError) -> Chunk {
+    let mut chunk = Chunk::default();
+    let mut pieces = bytes.split(|b| *b == b'\n').enumerate().peekable();
+    while let Some((i, line)) = pieces.next() {
+        // The piece after a final line end is not a line of its own.
+        if pieces.peek().is_some() || !line.is_empty() {
+            chunk.lines = i + 1;
+        }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -160,12 +234,15 @@ fn parse_rows(bytes: &[u8], on_error: OnError) -> Result<Parsed, ParseError> {
             },
         };
         match (row, on_error) {
-            (Ok(o), _) => parsed.rows.push(o),
-            (Err(e), OnError::Fail) => return Err(e),
-            (Err(e), OnError::Skip) => parsed.skipped.push(e),
+            (Ok(o), _) => chunk.rows.push(o),
+            (Err(e), OnError::Fail) => {
+                chunk.error = Some(e);
+                return chunk;
+            }
+            (Err(e), OnError::Skip) => chunk.skipped.push(e),
         }
     }
-    Ok(parsed)
+    chunk
 }
 
 /// serde_json's message without its own "at line L column C" (the error carries those).
@@ -299,6 +376,32 @@ mod tests {
 
     fn rows(text: &str) -> Parsed {
         parse_rows(text.as_bytes(), OnError::Fail).unwrap()
+    }
+
+    #[test]
+    fn large_files_are_read_in_parallel_with_file_line_numbers() {
+        // Over PARALLEL_BYTES, so the lines are cut into chunks read by several threads.
+        let mut text = String::new();
+        for i in 0..60_000 {
+            text.push_str(&format!("{{\"n\":{i},\"s\":\"row {i}\"}}\n"));
+        }
+        assert!(text.len() > PARALLEL_BYTES);
+        let all = parse_rows(text.as_bytes(), OnError::Fail).unwrap();
+        assert_eq!(all.rows.len(), 60_000);
+        let last = all
+            .rows
+            .last()
+            .and_then(|r| r.get("n"))
+            .and_then(Value::as_i64);
+        assert_eq!(last, Some(59_999), "rows keep their order");
+        text.push_str("{\"n\": oops}\n{\"n\":1}\n");
+        let Err((_, line, col)) = parse_rows(text.as_bytes(), OnError::Fail) else {
+            panic!("a bad line must fail the load");
+        };
+        assert_eq!((line, col), (60_001, 7));
+        let skipping = parse_rows(text.as_bytes(), OnError::Skip).unwrap();
+        assert_eq!((skipping.rows.len(), skipping.skipped.len()), (60_001, 1));
+        assert_eq!(skipping.skipped[0].1, 60_001);
     }
 
     #[test]

@@ -17,5 +17,5 @@ mod session;
 pub use datafusion;
 pub use kql_syntax::{Diagnostic, Span};
 pub use kql_types::KType;
-pub use limits::MAX_PLAN_DEPTH;
+pub use limits::{MAX_PLAN_DEPTH, timeout_message};
 pub use session::{PLANNING_STACK, QueryError, QueryResult, Session};

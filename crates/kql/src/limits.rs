@@ -57,16 +57,17 @@ pub fn check_depth(plan: &LogicalPlan, span: Span) -> Result<(), Diagnostic> {
     .with_help("materialize intermediate results, or merge consecutive operators"))
 }
 
+/// What a query that ran past its time limit is told.
+pub fn timeout_message(limit: Duration) -> String {
+    format!(
+        "the query ran longer than its time limit of {} (--timeout)",
+        humane_duration(limit)
+    )
+}
+
 /// The diagnostic for a query that ran past its time limit.
 pub fn timed_out(limit: Duration, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        codes::LIMIT,
-        format!(
-            "the query ran longer than its time limit of {} (--timeout)",
-            humane_duration(limit)
-        ),
-        span,
-    )
+    Diagnostic::error(codes::LIMIT, timeout_message(limit), span)
 }
 
 /// A runtime error as a diagnostic; running out of the memory pool is a limit, said plainly.
