@@ -46,7 +46,9 @@ impl Binder<'_> {
             | "rows_near"
             | "rolling_percentile"
             | "activity_counts_metrics"
-            | "active_users_count" => self.macro_plugin(input, &name.name, args, span),
+            | "active_users_count"
+            | "geo_polygon_lookup"
+            | "geo_line_lookup" => self.macro_plugin(input, &name.name, args, span),
             "bag_unpack" => self.bag_unpack(input, args, schema, span),
             "pivot" if schema.is_none() => self.pivot(input, args, span),
             other => Err(Diagnostic::unsupported(

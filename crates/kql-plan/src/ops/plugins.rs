@@ -81,31 +81,54 @@ impl Binder<'_> {
         let columns = input.names();
         let mut texts = Vec::new();
         let mut constants = Vec::new();
+        // Named options (`return_unmatched = true`): their constant values.
+        let mut options: Vec<(String, Option<datafusion::common::ScalarValue>)> = Vec::new();
+        let quoted = |n: &str| format!("['{}']", n.replace('\'', "\\'"));
         for (i, a) in args.iter().enumerate() {
             match &a.kind {
+                ExprKind::NamedArg {
+                    name: option,
+                    value,
+                } => {
+                    let t = self.scalar(value, None)?;
+                    options.push((option.name.clone(), self.constant(&t, value.span).ok()));
+                    self.scope
+                        .define(&format!("__opt_{}", option.name), Binding::Scalar(t));
+                }
                 ExprKind::Name(n) if columns.contains(&n.name) => {
-                    texts.push(format!("['{}']", n.name.replace('\'', "\\'")));
+                    texts.push(quoted(&n.name));
                     constants.push(None);
                 }
                 _ if name == "rows_near" && i == 0 => {
                     texts.push("__rows_near_hit".into());
                     constants.push(None);
                 }
+                // A lookup plugin's second argument is a column of its lookup table.
+                ExprKind::Name(n) if name.starts_with("geo_") && i == 1 => {
+                    texts.push(quoted(&n.name));
+                    constants.push(None);
+                }
                 _ => {
-                    let Value::Scalar(t) = self.value(a, None)? else {
-                        return Err(Diagnostic::error(
-                            codes::EXPR_KIND,
-                            "expected a scalar argument",
-                            a.span,
-                        ));
-                    };
-                    constants.push(self.constant(&t, a.span).ok());
                     let hidden = format!("__arg{i}");
-                    self.scope.define(&hidden, Binding::Scalar(t));
+                    match self.value(a, None)? {
+                        Value::Scalar(t) => {
+                            constants.push(self.constant(&t, a.span).ok());
+                            self.scope.define(&hidden, Binding::Scalar(t));
+                        }
+                        Value::Tabular(t) => {
+                            constants.push(None);
+                            self.scope.define(&hidden, Binding::Tabular(t));
+                        }
+                    }
                     texts.push(hidden);
                 }
             }
         }
+        let flag = |option: &str| {
+            options.iter().any(|(n, v)| {
+                n == option && *v == Some(datafusion::common::ScalarValue::Boolean(Some(true)))
+            })
+        };
         let plain = |i: usize| match &args.get(i).map(|a| &a.kind) {
             Some(ExprKind::Name(n)) => n.name.clone(),
             _ => format!("arg{i}"),
@@ -218,6 +241,54 @@ impl Binder<'_> {
                      | where __periods >= {active}
                      | summarize ['dcount'] = dcount(__id) by ['{t}'] = bin_at(__t, {bin}, {start})"
                 )
+            }
+            "geo_polygon_lookup" | "geo_line_lookup" => {
+                let (table, shape, lng, lat) = (a.get(0)?, a.get(1)?, a.get(2)?, a.get(3)?);
+                let named_radius = options
+                    .iter()
+                    .any(|(n, _)| n == "radius")
+                    .then(|| "__opt_radius".to_string());
+                let near = match (name, a.texts.get(4).cloned().or(named_radius)) {
+                    ("geo_line_lookup", Some(d)) => {
+                        format!("geo_distance_point_to_line({lng}, {lat}, {shape}) <= {d}")
+                    }
+                    ("geo_line_lookup", None) => {
+                        return Err(Diagnostic::error(
+                            codes::ARG_COUNT,
+                            "geo_line_lookup needs a maximum distance",
+                            span,
+                        ));
+                    }
+                    (_, None) => format!("geo_point_in_polygon({lng}, {lat}, {shape})"),
+                    (_, Some(r)) => format!(
+                        "geo_point_in_polygon({lng}, {lat}, {shape}) or geo_distance_point_to_polygon({lng}, {lat}, {shape}) <= {r}"
+                    ),
+                };
+                let keep_shape = if flag("return_lookup_key") {
+                    String::new()
+                } else {
+                    format!(", {}", plain(1))
+                };
+                let matched = format!(
+                    "__plugin_rows | extend __lookup_key = 1
+                     | join kind=inner ({table} | extend __lookup_key = 1) on __lookup_key
+                     | where {near}
+                     | project-away __lookup_key, __lookup_key1{keep_shape}"
+                );
+                let text = if flag("return_unmatched") {
+                    format!(
+                        "union ({matched}), (__plugin_rows | where __lookup_row !in (({matched}) | project __lookup_row))"
+                    )
+                } else {
+                    matched
+                };
+                let rows = self.query_text(
+                    name,
+                    "__plugin_input | serialize __lookup_row = row_number()",
+                    span,
+                )?;
+                self.scope.define("__plugin_rows", Binding::Tabular(rows));
+                format!("{text} | project-away __lookup_row")
             }
             other => {
                 return Err(Diagnostic::unsupported(
