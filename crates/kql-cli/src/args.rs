@@ -28,6 +28,17 @@ pub enum Command {
     Test(TestArgs),
     /// Print the built-in schema of a Defender XDR table.
     Schema { name: String },
+    /// Write the loaded tables as typed Parquet files (NAME.parquet) for faster replays.
+    Convert(ConvertArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// The folder to write NAME.parquet files into (made if missing).
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 #[derive(clap::Args)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod check;
+mod convert;
 mod output;
 mod repl;
 mod run;
@@ -66,5 +67,6 @@ fn run_cli() -> u8 {
         Some(args::Command::Schema { name }) => run::print_schema(&name),
         Some(args::Command::Check(a)) => check::check(a),
         Some(args::Command::Test(a)) => test::test(a),
+        Some(args::Command::Convert(a)) => runtime.block_on(convert::convert(a)),
     }
 }

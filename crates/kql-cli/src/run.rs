@@ -17,16 +17,10 @@ pub async fn run(a: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut session = match session_from(&a.inputs, &a.params) {
+    let session = match loaded_session(&a.inputs, &a.params) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
-    for w in session.take_warnings() {
-        eprintln!("note: {w}");
-    }
     let watchdog = a.inputs.timeout.map(watchdog);
     let results = session.run(&query).await;
     drop(watchdog);
@@ -122,6 +116,22 @@ fn read_query(a: &RunArgs) -> Result<(String, String), String> {
         return Ok((origin, crate::source::rule_query(file, &text)?));
     }
     Ok((origin, text))
+}
+
+/// `session_from`, with the loading notes printed; an error is printed and gives the exit code.
+pub fn loaded_session(inputs: &Inputs, params: &[String]) -> Result<Session, u8> {
+    match session_from(inputs, params) {
+        Ok(mut s) => {
+            for w in s.take_warnings() {
+                eprintln!("note: {w}");
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_USAGE)
+        }
+    }
 }
 
 /// A session with the `--now`, `--param`, `--schema`, `--data` and `--table` arguments.

@@ -1,4 +1,5 @@
-//! The hunt over CSV and Parquet copies of `testdata/phish` gives the same rows as over JSON.
+//! The hunt over CSV and Parquet copies of `testdata/phish` (written here, and by
+//! `kql convert`) gives the same rows as over JSON.
 
 mod common;
 
@@ -76,4 +77,33 @@ fn csv_and_parquet_copies_give_the_same_rows() {
     }
     assert_eq!(hunt_rows(csv_dir.path()), expected, "CSV");
     assert_eq!(hunt_rows(pq_dir.path()), expected, "Parquet");
+}
+
+#[test]
+fn kql_convert_writes_parquet_that_replays_to_the_same_rows() {
+    let to = tempfile::tempdir().unwrap();
+    let convert = |args: &[&str]| kql_command(&root()).args(args).output().expect("kql runs");
+    let out = convert(&[
+        "convert",
+        "--data",
+        "testdata/phish",
+        "--to",
+        &to.path().to_string_lossy(),
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && said.contains("CloudAppEvents: "),
+        "{said}"
+    );
+    for t in ["AlertEvidence", "CloudAppEvents"] {
+        assert!(to.path().join(format!("{t}.parquet")).is_file(), "{t}");
+    }
+    assert_eq!(
+        hunt_rows(to.path()),
+        hunt_rows(&root().join("testdata/phish"))
+    );
+
+    let out = convert(&["convert", "--to", &to.path().to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2), "no tables is a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no tables to convert"));
 }

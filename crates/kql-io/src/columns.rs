@@ -133,12 +133,7 @@ fn build_column<'a>(
             for v in values {
                 b.append_option(fit(v, real_of, misfits));
             }
-            let a = b.finish();
-            if ty == KType::Decimal {
-                datafusion::arrow::compute::cast(&a, &ty.arrow_type()).map_err(|e| e.to_string())?
-            } else {
-                Arc::new(a)
-            }
+            real_column(b.finish(), ty)?
         }
         KType::Bool => {
             let mut b = BooleanBuilder::with_capacity(n);
@@ -166,7 +161,19 @@ fn build_column<'a>(
     })
 }
 
-fn text_of(v: Option<&Value>) -> String {
+/// A real column as type `ty` (real, or decimal by a cast).
+pub(crate) fn real_column(
+    a: datafusion::arrow::array::Float64Array,
+    ty: KType,
+) -> Result<ArrayRef, String> {
+    if ty == KType::Decimal {
+        datafusion::arrow::compute::cast(&a, &ty.arrow_type()).map_err(|e| e.to_string())
+    } else {
+        Ok(Arc::new(a))
+    }
+}
+
+pub(crate) fn text_of(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -176,7 +183,7 @@ fn text_of(v: Option<&Value>) -> String {
 
 /// A dynamic column holds JSON text. A string that is itself JSON (as exports often
 /// write objects) is parsed, as Kusto ingestion into a dynamic column does.
-fn dynamic_of(v: Option<&Value>) -> Option<String> {
+pub(crate) fn dynamic_of(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::Null => None,
         Value::String(s) => match serde_json::from_str::<Value>(s) {
@@ -187,7 +194,7 @@ fn dynamic_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn long_of(v: &Value) -> Option<i64> {
+pub(crate) fn long_of(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n
             .as_i64()
@@ -198,7 +205,7 @@ fn long_of(v: &Value) -> Option<i64> {
     }
 }
 
-fn real_of(v: &Value) -> Option<f64> {
+pub(crate) fn real_of(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => match s.as_str() {
@@ -211,7 +218,7 @@ fn real_of(v: &Value) -> Option<f64> {
     }
 }
 
-fn bool_of(v: &Value) -> Option<bool> {
+pub(crate) fn bool_of(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),

@@ -40,7 +40,28 @@ fn kind_of(v: &Value) -> Option<KType> {
     })
 }
 
-fn merge(a: Option<KType>, b: Option<KType>) -> Option<KType> {
+/// `kind_of` for a value's raw JSON text (as the tokenizer hands it out).
+pub(crate) fn kind_of_raw(raw: &str) -> Option<KType> {
+    Some(match raw.as_bytes().first()? {
+        b'n' => return None,
+        b't' | b'f' => KType::Bool,
+        b'{' | b'[' => KType::Dynamic,
+        b'"' => {
+            let text = crate::decode::unescape(&raw[1..raw.len() - 1]);
+            if is_zoned_timestamp(&text) {
+                KType::Datetime
+            } else {
+                KType::String
+            }
+        }
+        // serde_json reads -0 as a real.
+        _ if raw == "-0" => KType::Real,
+        _ if raw.parse::<i64>().is_ok() || raw.parse::<u64>().is_ok() => KType::Long,
+        _ => KType::Real,
+    })
+}
+
+pub(crate) fn merge(a: Option<KType>, b: Option<KType>) -> Option<KType> {
     match (a, b) {
         (None, x) | (x, None) => x,
         (Some(x), Some(y)) if x == y => Some(x),
@@ -137,6 +158,30 @@ mod tests {
             .iter()
             .map(|r| r.as_object().unwrap().clone())
             .collect()
+    }
+
+    #[test]
+    fn raw_kinds_are_the_value_kinds() {
+        for raw in [
+            "null",
+            "true",
+            "false",
+            "1",
+            "-0",
+            "-5",
+            "1.5",
+            "1e3",
+            "18446744073709551615",
+            "18446744073709551616",
+            "\"x\"",
+            "\"2021-01-01T00:00:00Z\"",
+            "{}",
+            "[1]",
+            "\"2021-01-01T00:00:00\\u005a\"",
+        ] {
+            let v: Value = serde_json::from_str(raw).unwrap();
+            assert_eq!(kind_of_raw(raw), kind_of(&v), "{raw}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use crate::columns::build_batch;
 use crate::error::LoadError;
 use crate::infer::infer_columns;
+use crate::ndjson_line::serde_message as message;
 use crate::schema::TableSchema;
 use datafusion::arrow::record_batch::RecordBatch;
 use kql_types::KType;
@@ -243,15 +244,6 @@ fn parse_chunk(bytes: &[u8], on_error: OnError) -> Chunk {
         }
     }
     chunk
-}
-
-/// serde_json's message without its own "at line L column C" (the error carries those).
-fn message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rsplit_once(" at line ") {
-        Some((what, _)) => what.to_string(),
-        None => text,
-    }
 }
 
 fn objects(v: Value) -> Result<Vec<Row>, ParseError> {

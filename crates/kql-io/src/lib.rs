@@ -4,16 +4,24 @@
 mod builtin;
 mod columns;
 mod csv;
+mod decode;
 mod error;
 mod infer;
 mod json;
+mod line_blocks;
+mod ndjson_line;
+mod ndjson_table;
 mod parquet;
 pub mod schema;
+mod survey;
+mod tokenize;
 pub mod write;
 
 pub use builtin::{builtin_schema, builtin_table_names};
 pub use csv::{load_csv, load_csv_positional};
 pub use error::LoadError;
 pub use json::{LoadedTable, OnError, Skipped, json_from_bytes, load_json};
-pub use parquet::load_parquet;
+pub use ndjson_table::{NdjsonTable, is_ndjson};
+pub use parquet::{load_parquet, parquet_table};
 pub use schema::{TableSchema, load_schemas};
+pub use survey::Survey;

@@ -1,16 +1,69 @@
-//! Parquet tables. Columns keep a `kusto.type` tag when the file has one; otherwise the
-//! declared schema or the Arrow type decides, and values are cast to the Kusto Arrow type.
+//! Parquet tables. Files whose every column carries a `kusto.type` tag with its Kusto
+//! Arrow type (what `kql convert` writes) stay on disk: each query reads only the columns
+//! and row groups it needs. Other files are read whole: the declared schema or the Arrow
+//! type decides each column's Kusto type, and values are cast to it.
 
 use crate::error::LoadError;
 use crate::json::{LoadedTable, Skipped};
 use crate::schema::TableSchema;
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use kql_types::KType;
+use kql_types::{KType, TYPE_METADATA_KEY};
 use std::path::Path;
 use std::sync::Arc;
+
+/// A table over typed Parquet files read as queries need them, or `None` when the files
+/// are not all typed alike (or the declared schema says otherwise): then `load_parquet`.
+pub fn parquet_table(
+    files: &[std::path::PathBuf],
+    declared: Option<&TableSchema>,
+) -> Result<Option<Arc<dyn TableProvider>>, LoadError> {
+    let mut schema: Option<SchemaRef> = None;
+    let mut urls = Vec::new();
+    for f in files {
+        let err = |e: &dyn std::fmt::Display| LoadError::new(f, e.to_string());
+        let file = std::fs::File::open(f).map_err(|e| err(&e))?;
+        let s = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| err(&e))?
+            .schema()
+            .clone();
+        let typed = s.fields().iter().all(|field| {
+            field.metadata().contains_key(TYPE_METADATA_KEY)
+                && KType::of_field(field).arrow_type() == *field.data_type()
+        });
+        let as_declared = declared.is_none_or(|d| {
+            d.columns.len() == s.fields().len()
+                && d.columns
+                    .iter()
+                    .zip(s.fields())
+                    .all(|((n, t), field)| n == field.name() && KType::of_field(field) == *t)
+        });
+        if !typed || !as_declared || schema.as_ref().is_some_and(|first| *first != s) {
+            return Ok(None);
+        }
+        schema = Some(s);
+        let full = f.canonicalize().map_err(|e| err(&e))?;
+        urls.push(ListingTableUrl::parse(full.to_string_lossy()).map_err(|e| err(&e))?);
+    }
+    let Some(schema) = schema else {
+        return Ok(None);
+    };
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let table =
+        ListingTable::try_new(config).map_err(|e| LoadError::new(&files[0], e.to_string()))?;
+    Ok(Some(Arc::new(table)))
+}
 
 pub fn load_parquet(
     path: &Path,

@@ -9,6 +9,7 @@
 //! # Ok(()) }
 //! ```
 
+mod convert;
 mod external;
 mod limits;
 mod session;

@@ -8,14 +8,14 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use kql_io::{
-    LoadError, LoadedTable, OnError, TableSchema, builtin_schema, load_csv, load_json,
-    load_parquet, load_schemas,
+    LoadError, LoadedTable, NdjsonTable, OnError, Skipped, TableSchema, builtin_schema, is_ndjson,
+    load_csv, load_json, load_parquet, load_schemas, parquet_table,
 };
 use kql_plan::{Binder, Catalog, ExternalFile, Outcome, Tab};
 use kql_syntax::ast::Statement;
 use kql_syntax::{Diagnostic, diagnostic::codes};
 use kql_types::KType;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,6 +134,8 @@ pub struct Session {
     timeout: Option<Duration>,
     memory_limit: Option<usize>,
     warnings: Vec<String>,
+    /// The tables `load_files` registered.
+    loaded: BTreeSet<String>,
     /// `let` (and `declare`, `set`) statements every later query starts with: what a REPL
     /// session defines.
     prelude: Vec<Statement>,
@@ -162,6 +164,7 @@ impl Session {
             timeout: None,
             memory_limit: None,
             warnings: Vec::new(),
+            loaded: BTreeSet::new(),
             prelude: Vec::new(),
         }
     }
@@ -285,11 +288,37 @@ impl Session {
         name: &str,
         files: &[std::path::PathBuf],
     ) -> Result<(), LoadError> {
+        self.loaded.insert(name.to_string());
         let declared = self
             .schemas
             .get(name)
             .cloned()
             .or_else(|| builtin_schema(name));
+        if files
+            .iter()
+            .all(|f| has_extension(f, &["json", "jsonl", "ndjson"]))
+            && files
+                .iter()
+                .map(|f| is_ndjson(f))
+                .collect::<Result<Vec<_>, _>>()?
+                .iter()
+                .all(|n| *n)
+        {
+            let (table, surveys) =
+                NdjsonTable::open(files, declared.as_ref(), self.tables.on_error)?;
+            for (f, s) in files.iter().zip(&surveys) {
+                self.note_damage(f, &s.columns, &s.nulled, &s.skipped);
+                self.note_extra(f, name, &s.extra_columns);
+            }
+            self.register(name, Arc::new(table));
+            return Ok(());
+        }
+        if files.iter().all(|f| has_extension(f, &["parquet"]))
+            && let Some(table) = parquet_table(files, declared.as_ref())?
+        {
+            self.register(name, table);
+            return Ok(());
+        }
         let mut batches = Vec::new();
         let mut schema = None;
         for f in files {
@@ -308,14 +337,8 @@ impl Session {
                 }
             };
             for t in loaded {
-                self.note_damage(f, &t);
-                if !t.extra_columns.is_empty() {
-                    self.warnings.push(format!(
-                        "{}: fields not in the schema of {name}, kept as extra columns: {}",
-                        f.display(),
-                        t.extra_columns.join(", ")
-                    ));
-                }
+                self.note_damage(f, &t.columns, &t.nulled, &t.skipped);
+                self.note_extra(f, name, &t.extra_columns);
                 match &schema {
                     None => schema = Some(t.batch.schema()),
                     Some(s) if *s != t.batch.schema() => {
@@ -339,13 +362,18 @@ impl Session {
     }
 
     /// Notes what a load could not keep as it was: nulled values and skipped lines.
-    fn note_damage(&mut self, file: &Path, t: &LoadedTable) {
-        if !t.nulled.is_empty() {
-            let counts: Vec<String> = t
-                .nulled
+    fn note_damage(
+        &mut self,
+        file: &Path,
+        columns: &[(String, KType)],
+        nulled: &[(String, usize)],
+        skipped: &Skipped,
+    ) {
+        if !nulled.is_empty() {
+            let counts: Vec<String> = nulled
                 .iter()
                 .map(|(column, n)| {
-                    let ty = t.columns.iter().find(|(c, _)| c == column);
+                    let ty = columns.iter().find(|(c, _)| c == column);
                     let ty = ty.map_or(String::new(), |(_, ty)| format!(" ({ty})"));
                     format!("{column}{ty}: {n}")
                 })
@@ -356,12 +384,23 @@ impl Session {
                 counts.join(", ")
             ));
         }
-        if let Some(first) = &t.skipped.first {
+        if let Some(first) = &skipped.first {
             self.warnings.push(format!(
                 "{}: skipped {} malformed line{} (the first: {first})",
                 file.display(),
-                t.skipped.count,
-                if t.skipped.count == 1 { "" } else { "s" }
+                skipped.count,
+                if skipped.count == 1 { "" } else { "s" }
+            ));
+        }
+    }
+
+    /// Notes the fields a declared schema lacks.
+    fn note_extra(&mut self, file: &Path, table: &str, extra: &[String]) {
+        if !extra.is_empty() {
+            self.warnings.push(format!(
+                "{}: fields not in the schema of {table}, kept as extra columns: {}",
+                file.display(),
+                extra.join(", ")
             ));
         }
     }
@@ -377,6 +416,11 @@ impl Session {
 
     pub fn table_names(&self) -> Vec<String> {
         self.tables.table_names()
+    }
+
+    /// The tables loaded from files (not only declared), by name.
+    pub fn loaded_table_names(&self) -> Vec<String> {
+        self.loaded.iter().cloned().collect()
     }
 
     /// A binder over the session's tables, `now` and parameters.
@@ -545,10 +589,13 @@ fn statement_span(s: &kql_syntax::ast::Statement) -> kql_syntax::Span {
 }
 
 fn is_data_file(p: &Path) -> bool {
-    p.is_file()
-        && p.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "json" | "jsonl" | "ndjson" | "csv" | "parquet"))
+    p.is_file() && has_extension(p, &["json", "jsonl", "ndjson", "csv", "parquet"])
+}
+
+fn has_extension(p: &Path, any: &[&str]) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| any.contains(&e))
 }
 
 fn now_nanos() -> i64 {

@@ -1,0 +1,365 @@
+//! A validating JSON tokenizer over bytes already known to be UTF-8: it walks one line's
+//! top-level object and hands out each member's key and the raw bytes of its value, without
+//! building values. It accepts exactly what `serde_json` accepts (the same nesting limit,
+//! surrogate pairs checked by `serde_json` itself), so that a line it rejects is located
+//! and described by `serde_json`.
+
+/// `serde_json`'s nesting limit.
+const MAX_DEPTH: usize = 128;
+
+/// The line is not one JSON object (the byte offset where that was seen).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Invalid(pub usize);
+
+/// Calls `member(raw_key, value)` for each member of the object that is the whole `line`
+/// (JSON whitespace around it allowed): `raw_key` is the key's text between its quotes,
+/// still escaped; `value` the text of the value. (Every cut falls next to an ASCII byte.)
+pub fn members<'a>(line: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> Result<(), Invalid> {
+    let mut t = Tokens {
+        s: line.as_bytes(),
+        i: 0,
+    };
+    t.ws();
+    t.expect(b'{')?;
+    t.ws();
+    if t.peek() == Some(b'}') {
+        t.i += 1;
+    } else {
+        loop {
+            t.ws();
+            let key_start = t.i;
+            t.string()?;
+            let key = &line[key_start + 1..t.i - 1];
+            t.ws();
+            t.expect(b':')?;
+            t.ws();
+            let start = t.i;
+            t.value(1)?;
+            member(key, &line[start..t.i]);
+            t.ws();
+            match t.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return Err(Invalid(t.i - 1)),
+            }
+        }
+    }
+    t.ws();
+    if t.i == line.len() {
+        Ok(())
+    } else {
+        Err(Invalid(t.i))
+    }
+}
+
+/// Whether `text` is one JSON value (whitespace around it allowed), and its first byte.
+pub fn document(text: &[u8]) -> Option<u8> {
+    let mut t = Tokens { s: text, i: 0 };
+    t.ws();
+    let first = t.peek()?;
+    t.value(0).ok()?;
+    t.ws();
+    (t.i == text.len()).then_some(first)
+}
+
+/// Whether `value` (one valid JSON value, no whitespace around it) is already written the
+/// way `serde_json` writes it back: no whitespace, no fractions or exponents, no `-0`, no
+/// integer too long for 64 bits, and only the escapes `serde_json` writes itself.
+pub fn is_compact(value: &[u8]) -> bool {
+    let mut in_string = false;
+    let mut digits = 0;
+    let mut i = 0;
+    while i < value.len() {
+        let b = value[i];
+        if in_string {
+            match b {
+                b'"' => in_string = false,
+                b'\\' => {
+                    i += 1;
+                    if !matches!(value.get(i), Some(b'"' | b'\\' | b'n' | b'r' | b't')) {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b' ' | b'\t' | b'\n' | b'\r' | b'.' => return false,
+                b'e' | b'E' if digits > 0 => return false,
+                b'-' if value.get(i + 1) == Some(&b'0') => return false,
+                _ => {}
+            }
+            digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+            if digits > 18 {
+                return false;
+            }
+        }
+        i += 1;
+    }
+    true
+}
+
+struct Tokens<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Tokens<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Result<u8, Invalid> {
+        let b = self.peek().ok_or(Invalid(self.i))?;
+        self.i += 1;
+        Ok(b)
+    }
+
+    fn expect(&mut self, want: u8) -> Result<(), Invalid> {
+        if self.peek() == Some(want) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Invalid(self.i))
+        }
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), Invalid> {
+        match self.peek().ok_or(Invalid(self.i))? {
+            b'"' => self.string(),
+            b'{' => self.object(depth + 1),
+            b'[' => self.array(depth + 1),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(Invalid(self.i)),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Invalid> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Invalid(self.i))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(), Invalid> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(Invalid(self.i)),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(Invalid(self.i));
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(Invalid(self.i));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&mut self) -> Result<(), Invalid> {
+        let start = self.i;
+        self.expect(b'"')?;
+        let mut unicode = false;
+        loop {
+            // Plain bytes, fast; then the byte that ends the run.
+            while self
+                .s
+                .get(self.i)
+                .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
+            {
+                self.i += 1;
+            }
+            let b = self.next()?;
+            match b {
+                b'"' => break,
+                b'\\' => match self.next()? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        let hex = self.s.get(self.i..self.i + 4).ok_or(Invalid(self.i))?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return Err(Invalid(self.i));
+                        }
+                        self.i += 4;
+                        unicode = true;
+                    }
+                    _ => return Err(Invalid(self.i - 1)),
+                },
+                0..=0x1f => return Err(Invalid(self.i - 1)),
+                _ => {}
+            }
+        }
+        // Surrogate pairs are serde_json's to judge.
+        if unicode && serde_json::from_slice::<String>(&self.s[start..self.i]).is_err() {
+            return Err(Invalid(start));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), Invalid> {
+        if depth > MAX_DEPTH {
+            return Err(Invalid(self.i));
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.string()?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Ok(()),
+                _ => return Err(Invalid(self.i - 1)),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), Invalid> {
+        if depth > MAX_DEPTH {
+            return Err(Invalid(self.i));
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b']' => return Ok(()),
+                _ => return Err(Invalid(self.i - 1)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(line: &str) -> Result<Vec<(String, String)>, Invalid> {
+        let mut out = Vec::new();
+        members(line, |k, v| out.push((k.to_string(), v.to_string())))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn members_and_their_raw_values() {
+        let got = pairs(r#" {"a": 1, "b\"c":{"x":[1, "y"]},"d":"e\\f","n":null,"t":true} "#);
+        let got = got.unwrap();
+        let want = [
+            ("a", "1"),
+            ("b\\\"c", r#"{"x":[1, "y"]}"#),
+            ("d", r#""e\\f""#),
+            ("n", "null"),
+            ("t", "true"),
+        ];
+        assert_eq!(got.len(), want.len());
+        for ((k, v), (wk, wv)) in got.iter().zip(want) {
+            assert_eq!((k.as_str(), v.as_str()), (wk, wv));
+        }
+        assert_eq!(pairs("{}").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn accepts_what_serde_json_accepts() {
+        let cases = [
+            r#"{"a":1}"#,
+            r#"{"a":-0.5e+3}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":"\ud83d\ude00"}"#,
+            r#"{"a":"\ud83d"}"#,
+            r#"{"a":"\x"}"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b":1,}}"#,
+            r#"{"a":1}{"b":2}"#,
+            r#"{"a":tru}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1"#,
+            r#"[1]"#,
+            r#"{"a":-}"#,
+        ];
+        for case in cases {
+            let serde = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(case);
+            assert_eq!(pairs(case).is_ok(), serde.is_ok(), "{case}");
+        }
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(serde_json::from_str::<serde_json::Value>(&deep).is_err());
+        assert!(pairs(&deep).is_err());
+    }
+
+    #[test]
+    fn compact_text_is_recognised() {
+        for (text, compact) in [
+            (r#"{"a":[1,2,{"b":"c d"}],"t":true,"f":false}"#, true),
+            (r#"{"a": 1}"#, false),
+            (r#"{"a":1.5}"#, false),
+            (r#"{"a":1e5}"#, false),
+            (r#"{"a":-0}"#, false),
+            (r#"{"a":-10}"#, true),
+            (r#"{"a":"\/"}"#, false),
+            (r#"{"a":"\"\\\n"}"#, true),
+            (r#"[12345678901234567890]"#, false),
+        ] {
+            assert_eq!(is_compact(text.as_bytes()), compact, "{text}");
+            if compact {
+                let v: serde_json::Value = serde_json::from_str(text).unwrap();
+                assert_eq!(v.to_string(), text);
+            }
+        }
+    }
+
+    #[test]
+    fn documents() {
+        assert_eq!(document(b" [1, 2] "), Some(b'['));
+        assert_eq!(document(b"{\"a\":1} x"), None);
+        assert_eq!(document(b""), None);
+    }
+}
