@@ -6,6 +6,7 @@
 //! never matches on function names itself.
 
 mod aggregates;
+pub mod arg_extreme;
 mod array_shape;
 pub mod arrays;
 mod assert;

@@ -12,6 +12,7 @@ mod line_blocks;
 mod ndjson_line;
 mod ndjson_table;
 mod parquet;
+mod scan_filter;
 pub mod schema;
 mod survey;
 mod tokenize;

@@ -2,11 +2,11 @@
 //! (`survey.rs`), and each query's scan reads them again in byte ranges, one per core,
 //! decoding only the columns the query uses, a batch at a time.
 
-use crate::decode::build_column;
 use crate::error::LoadError;
 use crate::json::OnError;
 use crate::line_blocks::{Block, LineBlocks, ranges};
 use crate::ndjson_line::{KeySlots, line_members, lines};
+use crate::scan_filter::{PushedFilter, decode_filtered, push_filters};
 use crate::schema::TableSchema;
 use crate::survey::{Survey, survey};
 use crate::tokenize::document;
@@ -16,7 +16,7 @@ use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{Expr, TableType};
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
@@ -120,20 +120,39 @@ impl TableProvider for NdjsonTable {
         TableType::Base
     }
 
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if f.is_volatile() {
+                    TableProviderFilterPushDown::Unsupported
+                } else {
+                    TableProviderFilterPushDown::Inexact
+                }
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let picked: Vec<usize> = match projection {
+        let mut decoded: Vec<usize> = match projection {
             Some(p) => p.clone(),
             None => (0..self.columns.len()).collect(),
         };
-        let schema = Arc::new(self.schema.project(&picked)?);
+        let schema = Arc::new(self.schema.project(&decoded)?);
+        let output = decoded.len();
+        let filters: Arc<[PushedFilter]> =
+            push_filters(state, &self.schema, filters, &mut decoded).into();
         let columns: Arc<[(String, KType)]> =
-            picked.iter().map(|&i| self.columns[i].clone()).collect();
+            decoded.iter().map(|&i| self.columns[i].clone()).collect();
         let cores = state.config().target_partitions().max(1);
         let batch_size = state.config().batch_size().max(1);
         let mut partitions: Vec<Arc<dyn PartitionStream>> = Vec::new();
@@ -145,6 +164,8 @@ impl TableProvider for NdjsonTable {
                     start,
                     end,
                     columns: columns.clone(),
+                    output,
+                    filters: filters.clone(),
                     schema: schema.clone(),
                     on_error: self.on_error,
                     batch_size,
@@ -162,7 +183,11 @@ struct RangeStream {
     path: PathBuf,
     start: u64,
     end: u64,
+    /// The columns decoded: the output's, then those only the filters read.
     columns: Arc<[(String, KType)]>,
+    /// How many of `columns` are output.
+    output: usize,
+    filters: Arc<[PushedFilter]>,
     schema: SchemaRef,
     on_error: OnError,
     batch_size: usize,
@@ -306,12 +331,13 @@ impl RangeBatches {
         if rows == 0 {
             return Ok(None);
         }
-        let arrays = spans
-            .iter()
-            .zip(self.range.columns.iter())
-            .map(|(s, (_, ty))| build_column(s, *ty))
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(DataFusionError::Execution)?;
+        let types: Vec<KType> = self.range.columns.iter().map(|(_, t)| *t).collect();
+        let filters = &self.range.filters;
+        let Some((arrays, rows)) =
+            decode_filtered(&spans, &types, filters, self.range.output, rows)?
+        else {
+            return Ok(None);
+        };
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         Ok(Some(RecordBatch::try_new_with_options(
             self.range.schema.clone(),

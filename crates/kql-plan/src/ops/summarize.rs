@@ -8,8 +8,8 @@ use crate::tab::Tab;
 use datafusion::common::Column;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::functions::expr_fn::{get_field, named_struct};
-use datafusion::functions_aggregate::expr_fn::first_value;
 use datafusion::logical_expr::{Expr as DfExpr, lit};
+use kql_functions::arg_extreme::{Extreme, arg_extreme as row_at};
 use kql_functions::{FunctionKind, Typed, lookup};
 use kql_syntax::ast::{Expr, ExprKind, Literal, Name, NamedExpr, OpParam};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
@@ -150,8 +150,9 @@ impl Binder<'_> {
                 fields.push((name, v));
             }
         }
-        let order = key.expr.sort(!max, false);
-        Ok(one_row(fields, vec![order], agg_exprs))
+        let extreme = if max { Extreme::Max } else { Extreme::Min };
+        let key_expr = key.expr.clone();
+        Ok(one_row(fields, extreme, key_expr, agg_exprs))
     }
 
     /// `take_any(a, b)` or `take_any(*)`: the columns of one row of the group.
@@ -176,15 +177,16 @@ impl Binder<'_> {
                 fields.push((name, v));
             }
         }
-        Ok(one_row(fields, Vec::new(), agg_exprs))
+        Ok(one_row(fields, Extreme::Any, lit(0i64), agg_exprs))
     }
 }
 
-/// One aggregate of a struct of `fields`, taken from the first row in `order`, so that
-/// every column comes from the same row. Returns the output columns (name, value).
+/// One aggregate of a struct of `fields`, taken from the row with the `extreme` key, so
+/// that every column comes from the same row. Returns the output columns (name, value).
 fn one_row(
     fields: Vec<(String, Typed)>,
-    order: Vec<datafusion::logical_expr::SortExpr>,
+    extreme: Extreme,
+    key: DfExpr,
     agg_exprs: &mut Vec<(DfExpr, String)>,
 ) -> Vec<(String, Typed)> {
     let mut struct_args = Vec::new();
@@ -194,7 +196,7 @@ fn one_row(
     }
     let internal = format!("__agg{}", agg_exprs.len());
     agg_exprs.push((
-        first_value(named_struct(struct_args), order),
+        row_at(extreme).call(vec![key, named_struct(struct_args)]),
         internal.clone(),
     ));
     let base = DfExpr::Column(Column::from_name(internal));

@@ -1,0 +1,140 @@
+//! Filters applied while a scan decodes (late materialisation): each `where` pushed into
+//! the scan is evaluated in turn over the columns it reads, decoded for the rows still
+//! kept, and the other columns are decoded only for the rows that pass them all. The plan
+//! still filters above the scan (the push-down is inexact), so this only saves work.
+
+use crate::decode::build_column;
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray};
+use datafusion::arrow::compute::{filter, prep_null_mask_filter};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::catalog::Session;
+use datafusion::common::{DFSchema, DataFusionError, Result};
+use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
+use datafusion::physical_expr::PhysicalExpr;
+use kql_types::KType;
+use std::sync::Arc;
+
+/// A predicate over some of the decoded columns.
+#[derive(Debug)]
+pub struct PushedFilter {
+    predicate: Arc<dyn PhysicalExpr>,
+    /// Positions, among the decoded columns, of the columns it reads (in `schema`'s order).
+    columns: Vec<usize>,
+    schema: SchemaRef,
+}
+
+/// The filters the scan can evaluate; the columns they read are added to `decoded` (the
+/// table's column indices the scan decodes, the output's first).
+pub fn push_filters(
+    state: &dyn Session,
+    table: &Schema,
+    filters: &[Expr],
+    decoded: &mut Vec<usize>,
+) -> Vec<PushedFilter> {
+    let mut pushed = Vec::new();
+    for f in filters.iter().filter(|f| !f.is_volatile()) {
+        let mut reads: Vec<usize> = f
+            .column_refs()
+            .iter()
+            .filter_map(|c| table.index_of(&c.name).ok())
+            .collect();
+        reads.sort_unstable();
+        reads.dedup();
+        let Ok(schema) = table.project(&reads) else {
+            continue;
+        };
+        let Ok(df_schema) = DFSchema::try_from(schema.clone()) else {
+            continue;
+        };
+        let Ok(predicate) = state.create_physical_expr(unnormalize_col(f.clone()), &df_schema)
+        else {
+            continue;
+        };
+        let columns = reads
+            .iter()
+            .map(|t| match decoded.iter().position(|d| d == t) {
+                Some(p) => p,
+                None => {
+                    decoded.push(*t);
+                    decoded.len() - 1
+                }
+            })
+            .collect();
+        pushed.push(PushedFilter {
+            predicate,
+            columns,
+            schema: Arc::new(schema),
+        });
+    }
+    pushed
+}
+
+/// The first `output` decoded columns of the rows that pass every filter (`None`: no
+/// row passed). `spans[c][r]` is the raw value of decoded column `c` in row `r`.
+pub fn decode_filtered(
+    spans: &[Vec<Option<&str>>],
+    types: &[KType],
+    filters: &[PushedFilter],
+    output: usize,
+    rows: usize,
+) -> Result<Option<(Vec<ArrayRef>, usize)>> {
+    let mut decoded: Vec<Option<ArrayRef>> = vec![None; spans.len()];
+    // The rows still kept (`None`: all of them).
+    let mut kept: Option<Vec<usize>> = None;
+    let build = |c: usize, kept: &Option<Vec<usize>>| -> Result<ArrayRef> {
+        let built = match kept {
+            None => build_column(&spans[c], types[c]),
+            Some(rows) => {
+                let picked: Vec<Option<&str>> = rows.iter().map(|&r| spans[c][r]).collect();
+                build_column(&picked, types[c])
+            }
+        };
+        built.map_err(DataFusionError::Execution)
+    };
+    let mut n = rows;
+    for f in filters {
+        let mut arrays = Vec::with_capacity(f.columns.len());
+        for &c in &f.columns {
+            if decoded[c].is_none() {
+                decoded[c] = Some(build(c, &kept)?);
+            }
+            arrays.extend(decoded[c].clone());
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(n));
+        let batch = RecordBatch::try_new_with_options(f.schema.clone(), arrays, &options)?;
+        let result = f.predicate.evaluate(&batch)?.into_array(n)?;
+        let Some(mask) = result.as_any().downcast_ref::<BooleanArray>() else {
+            continue;
+        };
+        let mask = if mask.null_count() > 0 {
+            prep_null_mask_filter(mask)
+        } else {
+            mask.clone()
+        };
+        if mask.true_count() == n {
+            continue;
+        }
+        let passed: Vec<usize> = (0..n)
+            .filter(|&i| mask.value(i))
+            .map(|i| kept.as_ref().map_or(i, |k| k[i]))
+            .collect();
+        for d in decoded.iter_mut().flatten() {
+            *d = filter(d.as_ref(), &mask)?;
+        }
+        n = passed.len();
+        kept = Some(passed);
+        if n == 0 {
+            return Ok(None);
+        }
+    }
+    let mut out = Vec::with_capacity(output);
+    for (c, d) in decoded.iter_mut().enumerate().take(output) {
+        match d.take() {
+            Some(a) => out.push(a),
+            None => out.push(build(c, &kept)?),
+        }
+    }
+    Ok(Some((out, n)))
+}
