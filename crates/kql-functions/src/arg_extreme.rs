@@ -201,12 +201,10 @@ impl Groups {
     /// Keeps only the winners' rows.
     fn compact(&mut self) -> Result<()> {
         let (keys, rows) = self.gather(self.best.len())?;
-        let mut k = 0;
-        for b in self.best.iter_mut() {
+        for (g, b) in self.best.iter_mut().enumerate() {
             if b.is_some() {
-                *b = Some((0, k));
+                *b = Some((0, g));
             }
-            k += 1;
         }
         self.retained = rows.len();
         self.keys = vec![keys];
