@@ -29,6 +29,9 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
 
 /// The text of one stored dynamic value, as `tostring` gives it.
 pub fn dynamic_text(json: &str) -> String {
+    if let Some(text) = crate::stored_json::tostring_text(json) {
+        return text.into_owned();
+    }
     match parse_stored(json) {
         Value::String(s) => s,
         Value::Null => String::new(),

@@ -1,6 +1,7 @@
 //! `dynamic` values, stored as JSON text: parsing, property and index access, and the
 //! element lists that `mv-expand` unnests.
 
+use crate::stored_json::{compact_text, member_path};
 use crate::udf::{KqlUdf, strings};
 use datafusion::arrow::array::{
     Array, ArrayRef, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
@@ -94,7 +95,23 @@ fn dyn_get_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         })
         .collect::<Result<_>>()?;
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    let mut keys: Vec<&str> = Vec::with_capacity(steps.len());
     for row in 0..rows {
+        // Property paths over compact text are read without parsing it.
+        keys.clear();
+        for step in &steps {
+            match step {
+                Step::Key(k) => keys.extend(k.get(row)),
+                Step::Index(_) => break,
+            }
+        }
+        if keys.len() == steps.len()
+            && let Some(text) = input.get(row)
+            && let Some(found) = member_path(text, &keys)
+        {
+            out.append_option(found.and_then(compact_text));
+            continue;
+        }
         let value = input.get(row).map(parse_stored);
         let mut cur = value.as_ref();
         for step in &steps {

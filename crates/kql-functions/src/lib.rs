@@ -39,6 +39,7 @@ mod series_math;
 mod sha1_hash;
 mod sketches;
 mod special;
+mod stored_json;
 pub mod table;
 pub mod text;
 mod text_codecs;

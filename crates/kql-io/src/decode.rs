@@ -3,11 +3,11 @@
 //! taken as they are written; anything else goes through `serde_json` and those rules.
 
 use crate::columns::{bool_of, dynamic_of, long_of, real_column, real_of, text_of};
-use crate::tokenize::{document, is_compact};
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
     Int64Builder, StringBuilder, TimestampNanosecondBuilder,
 };
+use kql_types::json_scan::{document, is_compact, unescape};
 use kql_types::{KType, parse_datetime, parse_timespan};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -37,35 +37,6 @@ fn raw(span: Option<&str>) -> Option<Raw<'_>> {
 /// A value that counts for a typed column: present, not null and not the empty string.
 fn typed(span: Option<&str>) -> Option<Raw<'_>> {
     raw(span).filter(|r| !matches!(r, Raw::Text { text, .. } if text.is_empty()))
-}
-
-/// The text of a JSON string's contents (between the quotes, already validated).
-pub fn unescape(inner: &str) -> Cow<'_, str> {
-    if !inner.contains('\\') {
-        return Cow::Borrowed(inner);
-    }
-    if inner.contains("\\u") {
-        let quoted = format!("\"{inner}\"");
-        return Cow::Owned(serde_json::from_str(&quoted).unwrap_or(quoted));
-    }
-    let mut out = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(at) = rest.find('\\') {
-        out.push_str(&rest[..at]);
-        let mut chars = rest[at + 1..].chars();
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('b') => out.push('\u{8}'),
-            Some('f') => out.push('\u{c}'),
-            Some(c) => out.push(c),
-            None => {}
-        }
-        rest = chars.as_str();
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
 }
 
 /// A valid JSON value's text as `serde_json` writes it.
@@ -235,8 +206,8 @@ pub fn build_column(spans: &[Option<&str>], ty: KType) -> Result<ArrayRef, Strin
 mod tests {
     use super::*;
     use crate::columns::build_batch;
-    use crate::tokenize::members;
     use datafusion::arrow::util::display::array_value_to_string;
+    use kql_types::json_scan::members;
 
     /// Every value, through both paths, gives the same cells for every type.
     #[test]

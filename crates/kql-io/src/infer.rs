@@ -47,7 +47,7 @@ pub(crate) fn kind_of_raw(raw: &str) -> Option<KType> {
         b't' | b'f' => KType::Bool,
         b'{' | b'[' => KType::Dynamic,
         b'"' => {
-            let text = crate::decode::unescape(&raw[1..raw.len() - 1]);
+            let text = kql_types::json_scan::unescape(&raw[1..raw.len() - 1]);
             if is_zoned_timestamp(&text) {
                 KType::Datetime
             } else {

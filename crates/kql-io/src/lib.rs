@@ -15,7 +15,6 @@ mod parquet;
 mod scan_filter;
 pub mod schema;
 mod survey;
-mod tokenize;
 pub mod write;
 
 pub use builtin::{builtin_schema, builtin_table_names};

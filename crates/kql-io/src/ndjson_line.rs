@@ -2,8 +2,7 @@
 //! `serde_json` words it; and the column each key goes to, remembered by position since
 //! the lines of an export mostly repeat one key order.
 
-use crate::decode::unescape;
-use crate::tokenize::members;
+use kql_types::json_scan::{members, unescape};
 use serde_json::Value;
 
 /// What is wrong with a line, and the 1-based column.

@@ -2,6 +2,7 @@
 //! datetime and timespan values. Used by the loaders, the binder and the writers alike.
 
 mod datetime;
+pub mod json_scan;
 mod timespan;
 
 pub use datetime::{datetime_text, format_datetime, parse_datetime};

@@ -1,8 +1,39 @@
-//! A validating JSON tokenizer over bytes already known to be UTF-8: it walks one line's
-//! top-level object and hands out each member's key and the raw bytes of its value, without
-//! building values. It accepts exactly what `serde_json` accepts (the same nesting limit,
-//! surrogate pairs checked by `serde_json` itself), so that a line it rejects is located
-//! and described by `serde_json`.
+//! A validating JSON tokenizer over text: it walks an object's members and hands out each
+//! key and the raw text of its value, without building values (what the loader and the
+//! dynamic functions read JSON with). It accepts exactly what `serde_json` accepts (the
+//! same nesting limit, surrogate pairs checked by `serde_json` itself), so that text it
+//! rejects is located and described by `serde_json`.
+
+use std::borrow::Cow;
+
+/// The text of a JSON string's contents (between the quotes, already validated).
+pub fn unescape(inner: &str) -> Cow<'_, str> {
+    if !inner.contains('\\') {
+        return Cow::Borrowed(inner);
+    }
+    if inner.contains("\\u") {
+        let quoted = format!("\"{inner}\"");
+        return Cow::Owned(serde_json::from_str(&quoted).unwrap_or(quoted));
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let mut chars = rest[at + 1..].chars();
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some(c) => out.push(c),
+            None => {}
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
 
 /// `serde_json`'s nesting limit.
 const MAX_DEPTH: usize = 128;

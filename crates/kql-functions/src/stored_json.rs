@@ -1,0 +1,87 @@
+//! Stored dynamic values (JSON text) read without building them, when the text is written
+//! the way the engine writes it (compact): a property path's value and `tostring`'s text.
+//! `None` says that only a full parse can tell; the callers then parse.
+
+use kql_types::json_scan::{document, is_compact, members, unescape};
+use std::borrow::Cow;
+
+/// The raw text of the value at `keys` (object properties, outermost first): `Some(None)`
+/// when a property is missing or a step meets a value that is not an object.
+pub fn member_path<'a>(text: &'a str, keys: &[&str]) -> Option<Option<&'a str>> {
+    let mut cur = text;
+    for key in keys {
+        match cur.as_bytes().first()? {
+            b'{' => {}
+            b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9' => return Some(None),
+            _ => return None,
+        }
+        let mut found = None;
+        members(cur, |raw, value| {
+            let same = if raw.contains('\\') {
+                unescape(raw) == *key
+            } else {
+                raw == *key
+            };
+            // The last of repeated keys wins, as serde_json reads them.
+            if same {
+                found = Some(value);
+            }
+        })
+        .ok()?;
+        match found {
+            Some(v) => cur = v,
+            None => return Some(None),
+        }
+    }
+    Some(Some(cur))
+}
+
+/// `tostring` of a stored value: a string's text, "" for null, other values as they are.
+pub fn tostring_text(json: &str) -> Option<Cow<'_, str>> {
+    let bytes = json.as_bytes();
+    let first = document(bytes)?;
+    if bytes[0] != first || !is_compact(bytes) {
+        return None;
+    }
+    Some(match first {
+        b'"' => unescape(&json[1..json.len() - 1]),
+        b'n' => Cow::Borrowed(""),
+        _ => Cow::Borrowed(json),
+    })
+}
+
+/// A valid JSON value's text as the engine stores it: compact.
+pub fn compact_text(value: &str) -> Option<Cow<'_, str>> {
+    if value == "null" {
+        return None;
+    }
+    if is_compact(value.as_bytes()) {
+        return Some(Cow::Borrowed(value));
+    }
+    let v: serde_json::Value = serde_json::from_str(value).ok()?;
+    Some(Cow::Owned(v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_texts() {
+        let j = r#"{"a":{"b":[1,2],"c":"x\"y"},"a\u0031":5,"d":null,"a":{"b":7}}"#;
+        assert_eq!(member_path(j, &["a", "b"]), Some(Some("7")));
+        assert_eq!(member_path(j, &["a1"]), Some(Some("5")));
+        assert_eq!(member_path(j, &["zz"]), Some(None));
+        assert_eq!(member_path(j, &["d", "x"]), Some(None));
+        assert_eq!(member_path("[1]", &["a"]), Some(None));
+        assert_eq!(member_path("{oops", &["a"]), None);
+        assert_eq!(member_path(" {}", &["a"]), None);
+        assert_eq!(tostring_text(r#""x\"y""#).as_deref(), Some("x\"y"));
+        assert_eq!(tostring_text("null").as_deref(), Some(""));
+        assert_eq!(tostring_text("[1,2]").as_deref(), Some("[1,2]"));
+        assert_eq!(tostring_text("[1, 2]"), None);
+        assert_eq!(tostring_text("not json"), None);
+        assert_eq!(compact_text("null"), None);
+        assert_eq!(compact_text("[1, 2.50]").as_deref(), Some("[1,2.5]"));
+    }
+}
