@@ -5,7 +5,7 @@
 use crate::error::LoadError;
 use crate::json::OnError;
 use crate::line_blocks::{Block, LineBlocks, ranges};
-use crate::ndjson_line::{KeySlots, line_members, lines};
+use crate::ndjson_line::{KeySlots, line_members, lines, trusted_line_members};
 use crate::scan_filter::{PushedFilter, decode_filtered, push_filters};
 use crate::schema::TableSchema;
 use crate::survey::{Survey, survey};
@@ -30,7 +30,7 @@ const MIN_RANGE_BYTES: u64 = 1 << 20;
 
 #[derive(Debug)]
 pub struct NdjsonTable {
-    files: Vec<(PathBuf, u64)>,
+    files: Vec<SurveyedFile>,
     columns: Arc<[(String, KType)]>,
     schema: SchemaRef,
     on_error: OnError,
@@ -56,10 +56,13 @@ impl NdjsonTable {
                     "its columns differ from the other files of the table",
                 ));
             }
-            let len = std::fs::metadata(f)
-                .map_err(|e| LoadError::new(f, e.to_string()))?
-                .len();
-            sized.push((f.clone(), len));
+            let meta = std::fs::metadata(f).map_err(|e| LoadError::new(f, e.to_string()))?;
+            sized.push(SurveyedFile {
+                path: f.clone(),
+                len: meta.len(),
+                modified: meta.modified().ok(),
+                clean: s.skipped.count == 0,
+            });
             surveys.push(s);
         }
         let columns: Vec<(String, KType)> = surveys
@@ -79,6 +82,23 @@ impl NdjsonTable {
             on_error,
         };
         Ok((table, surveys))
+    }
+}
+
+/// A file as the survey saw it: scans trust its lines while it is unchanged and had no
+/// bad line.
+#[derive(Debug)]
+struct SurveyedFile {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    clean: bool,
+}
+
+impl SurveyedFile {
+    fn unchanged(&self) -> bool {
+        std::fs::metadata(&self.path)
+            .is_ok_and(|m| m.len() == self.len && m.modified().ok() == self.modified)
     }
 }
 
@@ -156,11 +176,13 @@ impl TableProvider for NdjsonTable {
         let cores = state.config().target_partitions().max(1);
         let batch_size = state.config().batch_size().max(1);
         let mut partitions: Vec<Arc<dyn PartitionStream>> = Vec::new();
-        for (path, len) in &self.files {
-            let parts = ((len / MIN_RANGE_BYTES) as usize).clamp(1, cores);
-            for (start, end) in ranges(*len, parts) {
+        for file in &self.files {
+            let trusted = file.clean && file.unchanged();
+            let parts = ((file.len / MIN_RANGE_BYTES) as usize).clamp(1, cores);
+            for (start, end) in ranges(file.len, parts) {
                 partitions.push(Arc::new(RangeStream {
-                    path: path.clone(),
+                    path: file.path.clone(),
+                    trusted,
                     start,
                     end,
                     columns: columns.clone(),
@@ -181,6 +203,8 @@ impl TableProvider for NdjsonTable {
 #[derive(Debug, Clone)]
 struct RangeStream {
     path: PathBuf,
+    /// The file is as the survey found it, every line valid.
+    trusted: bool,
     start: u64,
     end: u64,
     /// The columns decoded: the output's, then those only the filters read.
@@ -300,12 +324,16 @@ impl RangeBatches {
             }
             found.clear();
             let index = &self.index;
-            let read = line_members(line, |position, raw_key, value| {
-                let slot = self
-                    .slots
-                    .slot(position, raw_key, |key| index.get(key).copied());
+            let slots = &mut self.slots;
+            let take = |position, raw_key, value| {
+                let slot = slots.slot(position, raw_key, |key| index.get(key).copied());
                 found.extend(slot.map(|i| (i, value)));
-            });
+            };
+            let read = if self.range.trusted {
+                trusted_line_members(line, take)
+            } else {
+                line_members(line, take)
+            };
             match read {
                 Ok(true) => {
                     spans.iter_mut().for_each(|c| c.push(None));

@@ -131,6 +131,40 @@ pub fn is_compact(value: &[u8]) -> bool {
     true
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `w` is zero (exact for "any", as bit tricks go).
+fn has_zero(w: u64) -> bool {
+    w.wrapping_sub(ONES) & !w & HIGHS != 0
+}
+
+/// Whether any of the eight bytes would end a run of plain string bytes: a quote, a
+/// backslash or a control character.
+fn ends_run(w: u64) -> bool {
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
+    control || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
+}
+
+/// Where the run of plain string bytes from `i` ends: eight bytes at a time, then one by one.
+fn plain_run(s: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        // A chunk of eight bytes always converts; zeros would only end the fast loop.
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if ends_run(w) {
+            break;
+        }
+        i += 8;
+    }
+    while s
+        .get(i)
+        .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
+    {
+        i += 1;
+    }
+    i
+}
+
 struct Tokens<'a> {
     s: &'a [u8],
     i: usize,
@@ -226,14 +260,7 @@ impl Tokens<'_> {
         self.expect(b'"')?;
         let mut unicode = false;
         loop {
-            // Plain bytes, fast; then the byte that ends the run.
-            while self
-                .s
-                .get(self.i)
-                .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
-            {
-                self.i += 1;
-            }
+            self.i = plain_run(self.s, self.i);
             let b = self.next()?;
             match b {
                 b'"' => break,
@@ -384,6 +411,18 @@ mod tests {
                 let v: serde_json::Value = serde_json::from_str(text).unwrap();
                 assert_eq!(v.to_string(), text);
             }
+        }
+    }
+
+    #[test]
+    fn plain_runs_end_where_a_byte_by_byte_scan_ends() {
+        let text = "abcdefghij\u{e9}klmnopqrstuvwxyz0123456789\"tail\\x\u{1}\u{7f}\u{ff}";
+        let bytes = text.as_bytes();
+        for start in 0..bytes.len() {
+            let slow = (start..bytes.len())
+                .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f))
+                .unwrap_or(bytes.len());
+            assert_eq!(plain_run(bytes, start), slow, "from {start}");
         }
     }
 

@@ -1,0 +1,133 @@
+//! The members of an object in JSON text already known to be valid (a file the loader
+//! has checked): values are skipped by their structure alone, strings by jumping from
+//! quote to backslash, without checking escapes, numbers or literals again. Text that
+//! does not hold together still ends in `Err`, never in a panic.
+
+/// Calls `member(raw_key, value)` for each member of the object `text`, as
+/// `json_scan::members` does; false when the text does not hold together.
+pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str)) -> bool {
+    walk(text, member).is_ok()
+}
+
+fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> Result<(), ()> {
+    let s = text.as_bytes();
+    let mut i = ws(s, 0);
+    if s.get(i) != Some(&b'{') {
+        return Err(());
+    }
+    i = ws(s, i + 1);
+    if s.get(i) == Some(&b'}') {
+        return Ok(());
+    }
+    loop {
+        i = ws(s, i);
+        if s.get(i) != Some(&b'"') {
+            return Err(());
+        }
+        let key_end = string_end(s, i)?;
+        let key = text.get(i + 1..key_end - 1).ok_or(())?;
+        i = ws(s, key_end);
+        if s.get(i) != Some(&b':') {
+            return Err(());
+        }
+        let start = ws(s, i + 1);
+        let end = value_end(s, start)?;
+        member(key, text.get(start..end).ok_or(())?);
+        i = ws(s, end);
+        match s.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Ok(()),
+            _ => return Err(()),
+        }
+    }
+}
+
+fn ws(s: &[u8], mut i: usize) -> usize {
+    while matches!(s.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The index after the closing quote of the string that opens at `i`.
+fn string_end(s: &[u8], mut i: usize) -> Result<usize, ()> {
+    i += 1;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', s.get(i..).ok_or(())?).ok_or(())?;
+        if s[at] == b'"' {
+            return Ok(at + 1);
+        }
+        i = at + 2;
+    }
+}
+
+/// The index after the value that starts at `i`.
+fn value_end(s: &[u8], i: usize) -> Result<usize, ()> {
+    match s.get(i).ok_or(())? {
+        b'"' => string_end(s, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match s.get(j).ok_or(())? {
+                    b'"' => {
+                        j = string_end(s, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while s
+                .get(j)
+                .is_some_and(|b| !matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+            {
+                j += 1;
+            }
+            if j == i { Err(()) } else { Ok(j) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json_scan::members;
+
+    #[test]
+    fn skimming_finds_what_the_checking_walk_finds() {
+        for text in [
+            r#"{"a":1,"b\"c":{"x":[1,"]}",{"y":"\\"}]},"d":"e\\f\"","n":null,"t":true}"#,
+            r#" { "a" : -1.5e3 , "b" : [ ] , "c" : { } } "#,
+            "{}",
+            r#"{"RawEventData":"{\"UserId\":\"u@x.com\",\"Items\":[{\"Id\":1}]}"}"#,
+        ] {
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            members(text, |k, v| want.push((k, v))).unwrap();
+            assert!(skim_members(text, |k, v| got.push((k, v))));
+            assert_eq!(got, want, "{text}");
+        }
+        for broken in [
+            "",
+            "{",
+            r#"{"a""#,
+            r#"{"a":"#,
+            r#"{"a":"x"#,
+            r#"{"a":[1,"#,
+            "[1]",
+            r#"{"a":1 x"#,
+        ] {
+            assert!(!skim_members(broken, |_, _| {}), "{broken}");
+        }
+    }
+}
