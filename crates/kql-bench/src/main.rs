@@ -58,7 +58,8 @@ fn main() {
         .sum();
     let exe = std::env::current_exe().expect("own path");
     let kql = exe.with_file_name("kql");
-    let parquet = data.join("parquet");
+    // Beside the NDJSON folder: a folder inside it would be read as a table.
+    let parquet = a.dir.join(format!("{}-{}-parquet", a.alerts, a.events));
     if !parquet.join("CloudAppEvents.parquet").exists() {
         let status = Command::new(&kql)
             .args(["convert", "--data"])

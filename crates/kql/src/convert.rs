@@ -30,8 +30,10 @@ impl Session {
         let schema = stream.schema();
         let part = path.with_extension("parquet.part");
         let file = std::fs::File::create(&part).map_err(|e| format!("{}: {e}", part.display()))?;
+        // Row groups of 64Ki rows: the unit a scan reads in parallel and skips by statistics.
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(1 << 16))
             .build();
         let mut writer =
             ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| e.to_string())?;

@@ -562,7 +562,10 @@ impl Session {
 }
 
 /// A context with the engine's functions, and a memory pool of `memory_limit` bytes.
-fn context(config: SessionConfig, memory_limit: Option<usize>) -> SessionContext {
+fn context(mut config: SessionConfig, memory_limit: Option<usize>) -> SessionContext {
+    // Parquet scans evaluate `where` filters while decoding, and read the other columns
+    // only for the rows that pass.
+    config.options_mut().execution.parquet.pushdown_filters = true;
     let mut runtime = RuntimeEnvBuilder::new();
     if let Some(bytes) = memory_limit {
         runtime = runtime.with_memory_limit(bytes, 1.0);
