@@ -426,6 +426,48 @@ mod tests {
         }
     }
 
+    /// Seeded byte mutations of export-like lines: the walk accepts exactly what serde_json
+    /// accepts, and neither it nor the skim panics.
+    #[test]
+    fn mutated_lines_are_judged_as_serde_json_judges_them() {
+        let seeds = [
+            r#"{"Timestamp":"2024-05-01T10:00:00Z","Raw":"{\"a\":[1,{\"b\":null}]}","n":-1.5e3,"t":true,"o":{"x":[{}]}}"#,
+            r#"{"k\u00e9y":"\ud83d\ude00 \/ \t","arr":[1,2,[3,[4]]],"f":false}"#,
+        ];
+        let alphabet = b"{}[]\",:\\ 0123456789-+.eEtrufalsn\x01\xc3\xa9u";
+        let mut state: u64 = 42;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n.max(1)
+        };
+        for seed in seeds {
+            for _ in 0..4000 {
+                let mut bytes = seed.as_bytes().to_vec();
+                for _ in 0..1 + next(3) {
+                    let at = next(bytes.len());
+                    match next(3) {
+                        0 => bytes[at] = alphabet[next(alphabet.len())],
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, alphabet[next(alphabet.len())]),
+                    }
+                }
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                let serde =
+                    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text);
+                assert_eq!(members(text, |_, _| {}).is_ok(), serde.is_ok(), "{text}");
+                crate::json_skim::skim_members(text, |_, _| {});
+                let _ = document(text.as_bytes());
+                let _ = is_compact(text.as_bytes());
+            }
+        }
+    }
+
     #[test]
     fn documents() {
         assert_eq!(document(b" [1, 2] "), Some(b'['));
