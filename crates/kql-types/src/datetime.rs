@@ -9,6 +9,9 @@ const NANOS_PER_SEC: i64 = 1_000_000_000;
 /// (no zone means UTC), a date alone, and RFC 2822/RFC 1123 forms. Returns nanoseconds
 /// since the Unix epoch.
 pub fn parse_datetime(text: &str) -> Option<i64> {
+    if let Some(nanos) = exported_utc(text) {
+        return Some(nanos);
+    }
     let s = text.trim();
     if s.is_empty() {
         return None;
@@ -43,6 +46,68 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         }
     }
     None
+}
+
+/// The form exports write, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with a year from 1900 to 2200,
+/// read directly; `None` for anything else (the general parser then decides).
+fn exported_utc(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || *b.last()? != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<i64> {
+        b[from..to].iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let fraction = &b[19..b.len() - 1];
+    let nanos = match fraction {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let n = num(20, 20 + digits.len())?;
+            n * 10i64.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let days_in_month = *month_days.get(usize::try_from(month - 1).ok()?)?;
+    if !(1900..=2200).contains(&year) || day < 1 || day > days_in_month {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60 * NANOS_PER_SEC + second * NANOS_PER_SEC + nanos)
 }
 
 fn to_nanos(ndt: NaiveDateTime, offset_secs: i64) -> Option<i64> {
@@ -107,6 +172,43 @@ pub fn datetime_text(nanos: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_export_form_reads_as_chrono_reads_it() {
+        let mut state: u64 = 7;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for _ in 0..20_000 {
+            let text = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}Z",
+                1890 + next(320),
+                next(14),
+                next(33),
+                next(25),
+                next(61),
+                next(61),
+                match next(4) {
+                    0 => String::new(),
+                    1 => format!(".{}", next(1000)),
+                    2 => format!(".{:07}", next(10_000_000)),
+                    _ => format!(".{:010}", next(10_000_000_000)),
+                }
+            );
+            let chrono = DateTime::parse_from_rfc3339(&text)
+                .ok()
+                .and_then(|d| d.with_timezone(&Utc).timestamp_nanos_opt());
+            if let Some(fast) = exported_utc(&text) {
+                assert_eq!(Some(fast), chrono, "{text}");
+            }
+            if chrono.is_some() && !text.contains(":60") {
+                assert_eq!(parse_datetime(&text), chrono, "{text}");
+            }
+        }
+    }
 
     fn p(s: &str) -> String {
         format_datetime(parse_datetime(s).unwrap_or_else(|| panic!("{s}")))
