@@ -1,7 +1,7 @@
 //! `dynamic` values, stored as JSON text: parsing, property and index access, and the
 //! element lists that `mv-expand` unnests.
 
-use crate::stored_json::{compact_text, member_path};
+use crate::stored_json::{compact_text, is_stored_container, member_path};
 use crate::udf::{KqlUdf, strings};
 use datafusion::arrow::array::{
     Array, ArrayRef, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
@@ -68,6 +68,12 @@ fn parse_json_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let input = strings(args, 0)?;
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
     for row in 0..rows {
+        if let Some(text) = input.get(row)
+            && is_stored_container(text)
+        {
+            out.append_value(text);
+            continue;
+        }
         match input
             .get(row)
             .and_then(parse_text)

@@ -50,6 +50,13 @@ pub fn tostring_text(json: &str) -> Option<Cow<'_, str>> {
     })
 }
 
+/// Whether `text` is an object or array already written as the engine stores it (what
+/// `parse_json` then returns unchanged).
+pub fn is_stored_container(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    matches!(bytes.first(), Some(b'{' | b'[')) && document(bytes).is_some() && is_compact(bytes)
+}
+
 /// A valid JSON value's text as the engine stores it: compact.
 pub fn compact_text(value: &str) -> Option<Cow<'_, str>> {
     if value == "null" {
@@ -82,6 +89,12 @@ mod tests {
         assert_eq!(tostring_text("[1, 2]"), None);
         assert_eq!(tostring_text("not json"), None);
         assert_eq!(compact_text("null"), None);
+        assert!(is_stored_container(r#"{"a":[1,"b c"]}"#));
+        assert!(
+            !is_stored_container(r#"{"a": 1}"#)
+                && !is_stored_container("{x")
+                && !is_stored_container("1")
+        );
         assert_eq!(compact_text("[1, 2.50]").as_deref(), Some("[1,2.5]"));
     }
 }

@@ -98,6 +98,9 @@ fn timespan_raw(r: &Raw) -> Option<i64> {
 
 /// Whether a present value fits a column of type `ty` (a value that does not is nulled).
 pub fn fits(span: &str, ty: KType) -> bool {
+    if matches!(ty, KType::String | KType::Guid | KType::Dynamic) {
+        return true;
+    }
     let Some(r) = typed(Some(span)) else {
         return true;
     };
