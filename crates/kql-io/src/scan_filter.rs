@@ -17,12 +17,48 @@ use kql_types::KType;
 use std::sync::Arc;
 
 /// A predicate over some of the decoded columns.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PushedFilter {
     predicate: Arc<dyn PhysicalExpr>,
     /// Positions, among the decoded columns, of the columns it reads (in `schema`'s order).
     columns: Vec<usize>,
     schema: SchemaRef,
+}
+
+impl PushedFilter {
+    /// A predicate whose input is `schema`: the decoded columns at `columns`, in that order
+    /// (see [`PushedFilter::input_schema`]).
+    pub fn new(predicate: Arc<dyn PhysicalExpr>, columns: Vec<usize>, schema: SchemaRef) -> Self {
+        PushedFilter {
+            predicate,
+            columns,
+            schema,
+        }
+    }
+
+    /// The input of a predicate over the decoded columns at `columns`.
+    pub fn input_schema(columns: &[usize], decoded: &[(String, KType)]) -> Result<SchemaRef> {
+        let fields = columns
+            .iter()
+            .map(|&c| match decoded.get(c) {
+                Some((name, ty)) => Ok(ty.field(name.clone())),
+                None => Err(DataFusionError::Internal(format!(
+                    "a scan filter reads column {c} of {}",
+                    decoded.len()
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(Schema::new(fields)))
+    }
+
+    pub fn predicate(&self) -> &Arc<dyn PhysicalExpr> {
+        &self.predicate
+    }
+
+    /// The decoded columns it reads.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
 }
 
 /// The filters the scan can evaluate; the columns they read are added to `decoded` (the
