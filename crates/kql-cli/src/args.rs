@@ -30,6 +30,43 @@ pub enum Command {
     Schema { name: String },
     /// Write the loaded tables as typed Parquet files (NAME.parquet) for faster replays.
     Convert(ConvertArgs),
+    /// Run a node of a Ballista cluster that runs KQL (`kql run --cluster`).
+    #[cfg(feature = "cluster")]
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[cfg(feature = "cluster")]
+#[derive(clap::Subcommand)]
+pub enum ClusterCommand {
+    /// The scheduler: clients send it plans, it splits them into stages for the executors.
+    Scheduler {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        bind: std::net::SocketAddr,
+    },
+    /// An executor: runs the tasks the scheduler hands out (reading the tables' files at
+    /// the paths the client named) and serves their results.
+    Executor {
+        /// The scheduler: HOST:PORT.
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        scheduler: String,
+        /// The address it listens on, and that others reach it at.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// The port results are fetched from.
+        #[arg(long, default_value_t = 50051)]
+        port: u16,
+        /// The port of its task service.
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// How many tasks it runs at once (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        concurrent_tasks: usize,
+        /// Where it keeps the results it serves (default: a temporary folder).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -58,6 +95,11 @@ pub struct RunArgs {
     /// Write the result to a file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Run on the Ballista cluster whose scheduler is at df://HOST:PORT (`kql cluster`);
+    /// every executor must read the data files at the paths given here.
+    #[cfg(feature = "cluster")]
+    #[arg(long, conflicts_with = "memory_limit")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

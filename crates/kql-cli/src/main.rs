@@ -2,6 +2,8 @@
 
 mod args;
 mod check;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod convert;
 mod output;
 mod repl;
@@ -68,5 +70,7 @@ fn run_cli() -> u8 {
         Some(args::Command::Check(a)) => check::check(a),
         Some(args::Command::Test(a)) => test::test(a),
         Some(args::Command::Convert(a)) => runtime.block_on(convert::convert(a)),
+        #[cfg(feature = "cluster")]
+        Some(args::Command::Cluster(c)) => runtime.block_on(cluster::node(c)),
     }
 }

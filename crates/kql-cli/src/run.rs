@@ -17,10 +17,18 @@ pub async fn run(a: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let session = match loaded_session(&a.inputs, &a.params) {
+    #[allow(unused_mut)]
+    let mut session = match loaded_session(&a.inputs, &a.params) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    #[cfg(feature = "cluster")]
+    if let Some(url) = &a.cluster
+        && let Err(e) = crate::cluster::connect(&mut session, url).await
+    {
+        eprintln!("error: {e}");
+        return EXIT_USAGE;
+    }
     let watchdog = a.inputs.timeout.map(watchdog);
     let results = session.run(&query).await;
     drop(watchdog);

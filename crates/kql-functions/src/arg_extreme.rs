@@ -52,6 +52,13 @@ pub fn arg_extreme(extreme: Extreme) -> Arc<AggregateUDF> {
     UDAFS[i].clone()
 }
 
+/// All three aggregates.
+pub fn udafs() -> Vec<Arc<AggregateUDF>> {
+    [Extreme::Max, Extreme::Min, Extreme::Any]
+        .map(arg_extreme)
+        .to_vec()
+}
+
 impl AggregateUDFImpl for ArgExtreme {
     fn name(&self) -> &str {
         match self.extreme {

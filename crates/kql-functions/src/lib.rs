@@ -58,7 +58,7 @@ mod xxhash;
 pub use table::{Aggregate, CallCtx, FunctionKind, FunctionSpec, lookup};
 pub use typed::Typed;
 
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 use std::sync::Arc;
 
 /// Every UDF this crate defines, for registration in a session (or a cluster's executors).
@@ -93,4 +93,14 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.extend(barrier::udfs());
     v.extend(ip_search::udfs());
     v
+}
+
+/// Every aggregate function this crate defines (the others are DataFusion's).
+pub fn all_udafs() -> Vec<Arc<AggregateUDF>> {
+    arg_extreme::udafs()
+}
+
+/// Every window function this crate defines.
+pub fn all_udwfs() -> Vec<Arc<WindowUDF>> {
+    window::udwfs()
 }

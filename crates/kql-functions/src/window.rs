@@ -123,6 +123,17 @@ static ROW_WINDOW_SESSION: LazyLock<Arc<WindowUDF>> = LazyLock::new(|| {
     )
 });
 
+/// The window functions behind the row functions.
+pub fn udwfs() -> Vec<Arc<WindowUDF>> {
+    vec![
+        ROW_NUMBER.clone(),
+        ROW_RANK_DENSE.clone(),
+        ROW_RANK_MIN.clone(),
+        ROW_CUMSUM.clone(),
+        ROW_WINDOW_SESSION.clone(),
+    ]
+}
+
 use crate::table::scalar_fn as f;
 
 pub static WINDOW: &[FunctionSpec] = &[

@@ -1,8 +1,12 @@
 //! A seeded generator of AlertEvidence and CloudAppEvents exports shaped like the reference
-//! hunt's input, at any size, for benchmarks. The same seed gives the same bytes.
+//! hunt's input, at any size, for benchmarks, and of rows for any table schema, for tests.
+//! The same seed gives the same bytes.
 
 use serde_json::json;
 use std::io::{self, Write};
+
+mod schema_rows;
+pub use schema_rows::{TableRows, write_rows};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -139,6 +139,8 @@ pub struct Session {
     /// `let` (and `declare`, `set`) statements every later query starts with: what a REPL
     /// session defines.
     prelude: Vec<Statement>,
+    /// Queries run on a cluster (`use_cluster`).
+    remote: bool,
 }
 
 impl Default for Session {
@@ -166,7 +168,18 @@ impl Session {
             warnings: Vec::new(),
             loaded: BTreeSet::new(),
             prelude: Vec::new(),
+            remote: false,
         }
+    }
+
+    /// Runs every later query through `ctx`, a context whose plans execute elsewhere (a
+    /// Ballista cluster's client context). There, `materialize()` and tabular `let`s are
+    /// evaluated again wherever they are used, rather than held in this process's memory,
+    /// and `set_memory_limit` no longer applies: the executors have their own.
+    pub fn use_cluster(&mut self, ctx: SessionContext) {
+        self.tables.ctx = ctx.clone();
+        self.ctx = ctx;
+        self.remote = true;
     }
 
     /// Pins `now()` (and so `ago()`) for every query, in nanoseconds since the epoch.
@@ -183,6 +196,9 @@ impl Session {
     /// spill to temporary files where they can, and a query that still needs more ends
     /// with a diagnostic. Loaded tables are not counted.
     pub fn set_memory_limit(&mut self, bytes: usize) {
+        if self.remote {
+            return;
+        }
         let ctx = context(self.ctx.copied_config(), Some(bytes));
         self.tables.ctx = ctx.clone();
         self.ctx = ctx;
@@ -517,6 +533,9 @@ impl Session {
             let span = statement_span(stmt);
             match binder.statement(stmt).map_err(QueryError::Query)? {
                 Outcome::Defined => {}
+                Outcome::Materialize { name, tab } if self.remote => {
+                    binder.define_table(&name, tab);
+                }
                 Outcome::Materialize { name, tab } => {
                     let types = tab.types.clone();
                     let schema = Arc::new(tab.plan.schema().as_arrow().clone());

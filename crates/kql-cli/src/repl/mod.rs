@@ -19,7 +19,8 @@ use std::time::Instant;
 
 /// The `.`-commands, for `.help` and completion.
 pub const COMMANDS: &[&str] = &[
-    ".tables", ".schema", ".load", ".now", ".format", ".output", ".timing", ".help", ".quit",
+    ".tables", ".schema", ".load", ".now", ".format", ".output", ".timing", ".connect", ".help",
+    ".quit",
 ];
 
 /// Rows shown on screen before the rest is cut.
@@ -36,10 +37,14 @@ kept for later queries. Ctrl-C cancels a running query, Ctrl-D leaves.
   .format table|json|csv  how results print
   .output FILE | .output  write results to FILE, or back to the screen
   .timing on|off          show how long each query took
+  .connect df://HOST:PORT run the next queries on that Ballista cluster (`kql cluster`)
   .help  .quit";
 
 struct State {
     session: Session,
+    /// To wait on what a command starts (a cluster connection).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    runtime: tokio::runtime::Handle,
     format: Format,
     output: Option<PathBuf>,
     timing: bool,
@@ -76,6 +81,7 @@ pub fn repl(a: ReplArgs, runtime: &tokio::runtime::Runtime) -> u8 {
     }
     let mut state = State {
         session,
+        runtime: runtime.handle().clone(),
         format: Format::Table,
         output: None,
         timing: true,
@@ -251,6 +257,20 @@ fn fitted(out: &mut dyn Write, r: &QueryResult) -> std::io::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "cluster")]
+fn connect(state: &mut State, url: &str) {
+    let handle = state.runtime.clone();
+    match handle.block_on(crate::cluster::connect(&mut state.session, url)) {
+        Ok(()) => println!("queries now run on the cluster at {url}"),
+        Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+#[cfg(not(feature = "cluster"))]
+fn connect(_state: &mut State, _url: &str) {
+    eprintln!("error: this kql was built without cluster support (the `cluster` feature)");
+}
+
 /// Runs a `.`-command; false to leave.
 fn command(state: &mut State, text: &str) -> bool {
     let mut words = text.split_whitespace();
@@ -315,6 +335,7 @@ fn command(state: &mut State, text: &str) -> bool {
         (".output", [file]) => state.output = Some(PathBuf::from(file)),
         (".timing", ["on"]) => state.timing = true,
         (".timing", ["off"]) => state.timing = false,
+        (".connect", [url]) => connect(state, url),
         _ => eprintln!("error: unknown command '{text}' (.help lists them)"),
     }
     true

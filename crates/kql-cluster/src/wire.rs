@@ -1,0 +1,133 @@
+//! What crosses the wire for the engine's own plan parts: an NDJSON table (client to
+//! scheduler) and an NDJSON scan (scheduler to executors), as JSON. Filter predicates travel
+//! as DataFusion protobuf bytes inside it.
+
+use datafusion::common::{DataFusionError, Result};
+use kql_io::{OnError, ScanRange, SurveyedFile};
+use kql_types::KType;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+#[derive(Serialize, Deserialize)]
+pub struct TableWire {
+    pub files: Vec<FileWire>,
+    pub skip_bad_lines: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct FileWire {
+    pub path: PathBuf,
+    pub len: u64,
+    /// Nanoseconds since the epoch.
+    pub modified: Option<u128>,
+    pub clean: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ScanWire {
+    /// The ranges of each partition.
+    pub partitions: Vec<Vec<RangeWire>>,
+    /// (name, Kusto type name) of each decoded column.
+    pub columns: Vec<(String, String)>,
+    pub output: usize,
+    pub filters: Vec<FilterWire>,
+    pub skip_bad_lines: bool,
+    pub batch_size: usize,
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct RangeWire {
+    pub path: PathBuf,
+    pub trusted: bool,
+    pub start: u64,
+    pub end: u64,
+    /// The file's length when planned: a file of another length is not trusted.
+    pub len: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct FilterWire {
+    /// A `PhysicalExprNode`, protobuf-encoded.
+    pub predicate: Vec<u8>,
+    pub columns: Vec<usize>,
+}
+
+pub fn on_error_of(skip_bad_lines: bool) -> OnError {
+    if skip_bad_lines {
+        OnError::Skip
+    } else {
+        OnError::Fail
+    }
+}
+
+impl FileWire {
+    pub fn of(f: &SurveyedFile) -> FileWire {
+        FileWire {
+            path: f.path.clone(),
+            len: f.len,
+            modified: f
+                .modified
+                .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos()),
+            clean: f.clean,
+        }
+    }
+
+    pub fn file(self) -> SurveyedFile {
+        SurveyedFile {
+            path: self.path,
+            len: self.len,
+            modified: self.modified.and_then(|n| {
+                let secs = u64::try_from(n / 1_000_000_000).ok()?;
+                UNIX_EPOCH.checked_add(Duration::new(secs, (n % 1_000_000_000) as u32))
+            }),
+            clean: self.clean,
+        }
+    }
+}
+
+impl RangeWire {
+    pub fn of(r: &ScanRange) -> RangeWire {
+        RangeWire {
+            path: r.path.clone(),
+            trusted: r.trusted,
+            start: r.start,
+            end: r.end,
+            len: std::fs::metadata(&r.path).map_or(0, |m| m.len()),
+        }
+    }
+
+    /// The range as this machine sees it: trusted only if the file has the planned length.
+    pub fn range(self) -> ScanRange {
+        let same = std::fs::metadata(&self.path).is_ok_and(|m| m.len() == self.len);
+        ScanRange {
+            path: self.path,
+            trusted: self.trusted && same,
+            start: self.start,
+            end: self.end,
+        }
+    }
+}
+
+pub fn column_of((name, ty): &(String, KType)) -> (String, String) {
+    (name.clone(), ty.name().to_string())
+}
+
+pub fn typed_column((name, ty): (String, String)) -> Result<(String, KType)> {
+    match KType::from_name(&ty) {
+        Some(t) => Ok((name, t)),
+        None => Err(DataFusionError::Internal(format!(
+            "a scan column of unknown type {ty}"
+        ))),
+    }
+}
+
+pub fn to_json<T: Serialize>(value: &T, buf: &mut Vec<u8>) -> Result<()> {
+    serde_json::to_writer(buf, value).map_err(|e| DataFusionError::Internal(e.to_string()))
+}
+
+pub fn from_json<'a, T: Deserialize<'a>>(buf: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(buf).map_err(|e| DataFusionError::Internal(e.to_string()))
+}
