@@ -67,7 +67,8 @@ fn start_cluster(dir: &Path) -> Cluster {
         let (flight, grpc) = (free_port(), free_port());
         let work = dir.join(format!("executor{i}"));
         std::fs::create_dir_all(&work).expect("an executor folder");
-        let mut executor = kql_command(dir);
+        // Elsewhere than the client: the plan must name files by absolute path.
+        let mut executor = kql_command(&work);
         executor.args(["cluster", "executor", "--scheduler"]);
         executor.arg(format!("127.0.0.1:{port}"));
         executor.args([
@@ -400,4 +401,25 @@ fn runtime() -> &'static tokio::runtime::Runtime {
             .build()
             .expect("a runtime")
     })
+}
+
+#[test]
+fn an_unreachable_or_malformed_cluster_address_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let closed = free_port();
+    for (address, says) in [
+        (
+            format!("df://127.0.0.1:{closed}"),
+            "cannot reach the scheduler",
+        ),
+        ("http://127.0.0.1:50050".to_string(), "df://HOST:PORT"),
+    ] {
+        let out = kql_command(tmp.path())
+            .args(["run", "-e", "print 1", "--cluster", &address])
+            .output()
+            .expect("kql run starts");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{address}: {stderr}");
+        assert!(stderr.contains(says), "{address}: {stderr}");
+    }
 }

@@ -63,9 +63,10 @@ pub fn on_error_of(skip_bad_lines: bool) -> OnError {
 }
 
 impl FileWire {
+    /// The file as another process sees it: by absolute path.
     pub fn of(f: &SurveyedFile) -> FileWire {
         FileWire {
-            path: f.path.clone(),
+            path: std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone()),
             len: f.len,
             modified: f
                 .modified
