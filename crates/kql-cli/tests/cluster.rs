@@ -135,6 +135,7 @@ fn the_reference_hunt_gives_the_same_rows_on_a_cluster() {
         &[&hunt, "--data", &phish, "--now", now],
     );
     assert_eq!(local.len(), 5);
+    repl_connects(tmp.path(), &cluster, &phish);
     assert!(
         local == remote,
         "local rows:\n{}\ncluster rows:\n{}",
@@ -174,6 +175,39 @@ fn the_reference_hunt_gives_the_same_rows_on_a_cluster() {
         "hunt over 2,000 alerts / 20,000 events: {} rows; local {t_local:.2} s, cluster {t_cluster:.2} s",
         local.len()
     );
+}
+
+/// The REPL's `.connect` sends the next queries to the cluster.
+fn repl_connects(dir: &Path, cluster: &Cluster, data: &str) {
+    use std::io::Write;
+    let mut repl = kql_command(dir)
+        .args(["repl", "--data", data])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kql repl starts");
+    let input = format!(
+        ".connect {}\nAlertEvidence | summarize n = count() by EntityType | order by n\n",
+        cluster.url
+    );
+    repl.stdin
+        .take()
+        .expect("its stdin")
+        .write_all(input.as_bytes())
+        .expect("input written");
+    let out = repl.wait_with_output().expect("kql repl ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "queries now run on the cluster at {}",
+            cluster.url
+        )),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("MailMessage | 8"), "{stdout}");
+    assert!(stdout.contains("(2 rows"), "{stdout}");
 }
 
 /// Corpus queries Kusto's analyser accepts that read no external data, in corpus order.
