@@ -17,11 +17,12 @@ pub async fn run(a: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    #[allow(unused_mut)]
-    let mut session = match loaded_session(&a.inputs, &a.params) {
+    let session = match loaded_session(&a.inputs, &a.params) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    #[cfg(feature = "cluster")]
+    let mut session = session;
     #[cfg(feature = "cluster")]
     if let Some(url) = &a.cluster
         && let Err(e) = crate::cluster::connect(&mut session, url).await

@@ -5,6 +5,7 @@
 use crate::columns::build_batch;
 use crate::error::LoadError;
 use crate::infer::infer_columns;
+use crate::line_blocks::reading_threads;
 use crate::ndjson_line::serde_message as message;
 use crate::schema::TableSchema;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -149,18 +150,11 @@ fn parse_rows(bytes: &[u8], on_error: OnError) -> Result<Parsed, ParseError> {
     parse_lines(bytes, on_error)
 }
 
-/// Files above this size are read by several threads.
-const PARALLEL_BYTES: usize = 1 << 20;
-
 /// Newline-delimited objects, parsed on every core: the text is cut at line ends into one
 /// chunk per thread, and the chunks' rows, skipped lines and first error come back in file
 /// order with file line numbers.
 fn parse_lines(bytes: &[u8], on_error: OnError) -> Result<Parsed, ParseError> {
-    let threads = if bytes.len() < PARALLEL_BYTES {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
-    };
+    let threads = reading_threads(bytes.len() as u64);
     let mut chunks = Vec::with_capacity(threads);
     let mut start = 0;
     for t in 1..=threads {
@@ -377,7 +371,7 @@ mod tests {
         for i in 0..60_000 {
             text.push_str(&format!("{{\"n\":{i},\"s\":\"row {i}\"}}\n"));
         }
-        assert!(text.len() > PARALLEL_BYTES);
+        assert!(text.len() as u64 > crate::line_blocks::PARALLEL_BYTES);
         let all = parse_rows(text.as_bytes(), OnError::Fail).unwrap();
         assert_eq!(all.rows.len(), 60_000);
         let last = all

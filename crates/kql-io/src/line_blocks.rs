@@ -144,6 +144,18 @@ fn read_full(file: &File, buf: &mut [u8], mut pos: u64) -> io::Result<usize> {
     Ok(done)
 }
 
+/// Text above this size is read by several threads.
+pub const PARALLEL_BYTES: u64 = 1 << 20;
+
+/// How many threads read `len` bytes: one for small text, else one per core (at most 16).
+pub fn reading_threads(len: u64) -> usize {
+    if len < PARALLEL_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+    }
+}
+
 /// Cuts a file of `len` bytes into `parts` ranges of about the same size.
 pub fn ranges(len: u64, parts: usize) -> Vec<(u64, u64)> {
     let parts = parts.max(1) as u64;

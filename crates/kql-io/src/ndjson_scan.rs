@@ -32,11 +32,13 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanRange {
     pub path: PathBuf,
-    /// The file is as its survey found it, every line valid: lines are skimmed, not
-    /// validated.
+    /// The file was as its survey found it, every line valid, when the scan was planned:
+    /// its lines are skimmed, not validated, while it still has length `len`.
     pub trusted: bool,
     pub start: u64,
     pub end: u64,
+    /// The file's length when the scan was planned.
+    pub len: u64,
 }
 
 /// How rows are decoded: the same for every range of a scan.
@@ -208,12 +210,15 @@ struct RangeOpener {
 
 impl FileOpener for RangeOpener {
     fn open(&self, file: PartitionedFile) -> Result<FileOpenFuture> {
-        let Some(range) = file_range(&file) else {
+        let Some(mut range) = file_range(&file) else {
             return Err(DataFusionError::Internal(format!(
                 "an NDJSON scan was given {} without its range",
                 file.object_meta.location
             )));
         };
+        // Where the scan runs (another process, later), a file of another length is checked
+        // line by line again.
+        range.trusted &= std::fs::metadata(&range.path).is_ok_and(|m| m.len() == range.len);
         let batches = RangeBatches {
             blocks: None,
             block: None,

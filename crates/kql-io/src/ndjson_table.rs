@@ -202,6 +202,7 @@ impl TableProvider for NdjsonTable {
                     trusted,
                     start,
                     end,
+                    len: file.len,
                 }]
             }));
         }

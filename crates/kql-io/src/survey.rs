@@ -7,7 +7,7 @@ use crate::decode::fits;
 use crate::error::LoadError;
 use crate::infer::{kind_of_raw, merge};
 use crate::json::{OnError, Skipped};
-use crate::line_blocks::{LineBlocks, ranges};
+use crate::line_blocks::{LineBlocks, ranges, reading_threads};
 use crate::ndjson_line::{KeySlots, line_members, lines};
 use crate::schema::TableSchema;
 use kql_types::KType;
@@ -44,9 +44,6 @@ struct Part {
     rows: usize,
 }
 
-/// Files above this size are surveyed by several threads.
-const PARALLEL_BYTES: u64 = 1 << 20;
-
 pub fn survey(
     path: &Path,
     declared: Option<&TableSchema>,
@@ -54,11 +51,7 @@ pub fn survey(
 ) -> Result<Survey, LoadError> {
     let err = |e: std::io::Error| LoadError::new(path, e.to_string());
     let len = std::fs::metadata(path).map_err(err)?.len();
-    let threads = if len < PARALLEL_BYTES {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
-    };
+    let threads = reading_threads(len);
     let parts: Vec<std::io::Result<Part>> = std::thread::scope(|s| {
         let handles: Vec<_> = ranges(len, threads)
             .into_iter()
