@@ -8,6 +8,7 @@ use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
 use kql_types::{datetime_text, format_real, format_timespan};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
 /// `tostring` of a non-dynamic value; null becomes "".
@@ -28,15 +29,15 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
 }
 
 /// The text of one stored dynamic value, as `tostring` gives it.
-pub fn dynamic_text(json: &str) -> String {
+pub fn dynamic_text(json: &str) -> Cow<'_, str> {
     if let Some(text) = crate::stored_json::tostring_text(json) {
-        return text.into_owned();
+        return text;
     }
-    match parse_stored(json) {
+    Cow::Owned(match parse_stored(json) {
         Value::String(s) => s,
         Value::Null => String::new(),
         other => other.to_string(),
-    }
+    })
 }
 
 fn dyn_tostring_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {

@@ -1,7 +1,7 @@
 //! `dynamic` values, stored as JSON text: parsing, property and index access, and the
 //! element lists that `mv-expand` unnests.
 
-use crate::stored_json::{compact_text, is_stored_container, member_path};
+use crate::stored_json::{array_elements, compact_text, is_stored_container, member_path};
 use crate::udf::{KqlUdf, strings};
 use datafusion::arrow::array::{
     Array, ArrayRef, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
@@ -180,6 +180,14 @@ fn mv_items_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             list.append_null();
             continue;
         };
+        let values = list.values();
+        if let Some(items) = array_elements(text) {
+            for (i, item) in items.into_iter().enumerate() {
+                push_item(values, i as i64, item);
+            }
+            list.append(true);
+            continue;
+        }
         let as_array = modes.get(row) == Some("array");
         let items: Vec<Value> = match parse_stored(text) {
             Value::Array(items) => items,
@@ -197,14 +205,14 @@ fn mv_items_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         };
         let values = list.values();
         for (i, item) in items.iter().enumerate() {
-            push_item(values, i as i64, to_json_text(item));
+            push_item(values, i as i64, to_json_text(item).as_deref());
         }
         list.append(true);
     }
     Ok(Arc::new(list.finish()))
 }
 
-fn push_item(b: &mut StructBuilder, index: i64, value: Option<String>) {
+fn push_item(b: &mut StructBuilder, index: i64, value: Option<&str>) {
     if let Some(ib) = b.field_builder::<Int64Builder>(0) {
         ib.append_value(index);
     }

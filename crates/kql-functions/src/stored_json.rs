@@ -1,8 +1,11 @@
-//! Stored dynamic values (JSON text) read without building them, when the text is written
-//! the way the engine writes it (compact): a property path's value and `tostring`'s text.
-//! `None` says that only a full parse can tell; the callers then parse.
+//! Stored dynamic values (JSON text) read without building them. The engine stores a
+//! dynamic value as valid JSON text, compact as `serde_json` writes it (loaders and
+//! functions check or write it so); these readers rely on its validity and skim it by
+//! structure, and check compactness where they hand text on. `None` says that only a full
+//! parse can tell; the callers then parse. Text that breaks the rule never panics a reader.
 
-use kql_types::json_scan::{document, is_compact, members, unescape};
+use kql_types::json_scan::{document, is_compact, unescape};
+use kql_types::json_skim::{skim_elements, skim_members};
 use std::borrow::Cow;
 
 /// The raw text of the value at `keys` (object properties, outermost first): `Some(None)`
@@ -16,7 +19,7 @@ pub fn member_path<'a>(text: &'a str, keys: &[&str]) -> Option<Option<&'a str>> 
             _ => return None,
         }
         let mut found = None;
-        members(cur, |raw, value| {
+        let whole = skim_members(cur, |raw, value| {
             let same = if raw.contains('\\') {
                 unescape(raw) == *key
             } else {
@@ -26,8 +29,10 @@ pub fn member_path<'a>(text: &'a str, keys: &[&str]) -> Option<Option<&'a str>> 
             if same {
                 found = Some(value);
             }
-        })
-        .ok()?;
+        });
+        if !whole {
+            return None;
+        }
         match found {
             Some(v) => cur = v,
             None => return Some(None),
@@ -36,18 +41,30 @@ pub fn member_path<'a>(text: &'a str, keys: &[&str]) -> Option<Option<&'a str>> 
     Some(Some(cur))
 }
 
-/// `tostring` of a stored value: a string's text, "" for null, other values as they are.
+/// `tostring` of a stored value: a string's text, "" for null, other values as they are
+/// when compact.
 pub fn tostring_text(json: &str) -> Option<Cow<'_, str>> {
     let bytes = json.as_bytes();
-    let first = document(bytes)?;
-    if bytes[0] != first || !is_compact(bytes) {
+    match bytes.first()? {
+        b'"' if bytes.len() >= 2 && bytes[bytes.len() - 1] == b'"' => {
+            Some(unescape(&json[1..json.len() - 1]))
+        }
+        b'n' if json == "null" => Some(Cow::Borrowed("")),
+        b'{' | b'[' | b't' | b'f' | b'-' | b'0'..=b'9' if is_compact(bytes) => {
+            Some(Cow::Borrowed(json))
+        }
+        _ => None,
+    }
+}
+
+/// The elements of a stored array, each as compact text (`None` for a JSON null);
+/// `None` when `text` is not a compact array.
+pub fn array_elements(text: &str) -> Option<Vec<Option<&str>>> {
+    if !text.starts_with('[') || !is_compact(text.as_bytes()) {
         return None;
     }
-    Some(match first {
-        b'"' => unescape(&json[1..json.len() - 1]),
-        b'n' => Cow::Borrowed(""),
-        _ => Cow::Borrowed(json),
-    })
+    let mut items = Vec::new();
+    skim_elements(text, |item| items.push((item != "null").then_some(item))).then_some(items)
 }
 
 /// Whether `text` is an object or array already written as the engine stores it (what
@@ -88,6 +105,19 @@ mod tests {
         assert_eq!(tostring_text("[1,2]").as_deref(), Some("[1,2]"));
         assert_eq!(tostring_text("[1, 2]"), None);
         assert_eq!(tostring_text("not json"), None);
+        assert_eq!(tostring_text(r#""\u0041\n""#).as_deref(), Some("A\n"));
+        assert_eq!(
+            array_elements(r#"[1,null,"a\"]",{"b":[2]}]"#),
+            Some(vec![
+                Some("1"),
+                None,
+                Some(r#""a\"]""#),
+                Some(r#"{"b":[2]}"#)
+            ])
+        );
+        assert_eq!(array_elements("[]"), Some(vec![]));
+        assert_eq!(array_elements("[1, 2]"), None);
+        assert_eq!(array_elements(r#"{"a":1}"#), None);
         assert_eq!(compact_text("null"), None);
         assert!(is_stored_container(r#"{"a":[1,"b c"]}"#));
         assert!(

@@ -6,6 +6,7 @@
 use crate::error::LoadError;
 use crate::json::{LoadedTable, Skipped};
 use crate::schema::TableSchema;
+use datafusion::arrow::array::{ArrayRef, AsArray, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -15,6 +16,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use kql_types::json_scan::{document, is_compact};
 use kql_types::{KType, TYPE_METADATA_KEY};
 use std::path::Path;
 use std::sync::Arc;
@@ -83,6 +85,32 @@ pub fn load_parquet(
     Ok(out)
 }
 
+/// A dynamic column as the engine stores it: each text that is JSON as compact JSON, other
+/// text as a JSON string, empty text as null (what `parse_json` makes of it).
+fn stored_dynamic(array: &ArrayRef) -> ArrayRef {
+    let Some(texts) = array.as_string_opt::<i32>() else {
+        return array.clone();
+    };
+    let stored: StringArray = texts
+        .iter()
+        .map(|t| {
+            let t = t?;
+            if t.trim().is_empty() || t == "null" {
+                return None;
+            }
+            if document(t.as_bytes()).is_some() && t.trim() == t && is_compact(t.as_bytes()) {
+                return Some(t.to_string());
+            }
+            Some(match serde_json::from_str::<serde_json::Value>(t) {
+                Ok(serde_json::Value::Null) => return None,
+                Ok(v) => v.to_string(),
+                Err(_) => serde_json::Value::String(t.to_string()).to_string(),
+            })
+        })
+        .collect();
+    Arc::new(stored)
+}
+
 fn to_kusto_types(
     batch: &RecordBatch,
     declared: Option<&TableSchema>,
@@ -98,7 +126,12 @@ fn to_kusto_types(
             }),
             None => KType::of_field(field),
         };
-        arrays.push(cast(array, &ty.arrow_type())?);
+        let typed = cast(array, &ty.arrow_type())?;
+        arrays.push(if ty == KType::Dynamic {
+            stored_dynamic(&typed)
+        } else {
+            typed
+        });
         columns.push((field.name().clone(), ty));
     }
     // Declared columns the file lacks: empty strings for strings, nulls otherwise.
@@ -108,7 +141,7 @@ fn to_kusto_types(
                 continue;
             }
             let n = batch.num_rows();
-            let array: datafusion::arrow::array::ArrayRef = if *ty == KType::String {
+            let array: ArrayRef = if *ty == KType::String {
                 Arc::new(datafusion::arrow::array::StringArray::from(vec![""; n]))
             } else {
                 datafusion::arrow::array::new_null_array(&ty.arrow_type(), n)
@@ -130,4 +163,38 @@ fn to_kusto_types(
         nulled: Vec::new(),
         skipped: Skipped::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_in_a_dynamic_column_is_stored_as_json() {
+        let texts: ArrayRef = Arc::new(StringArray::from(vec![
+            Some(r#"{"a":[1,"b"]}"#),
+            Some(r#"{ "a" : 1.50 }"#),
+            Some("hello"),
+            Some("5"),
+            Some(r#""quoted""#),
+            Some(""),
+            Some("null"),
+            None,
+        ]));
+        let stored = stored_dynamic(&texts);
+        let got: Vec<Option<&str>> = stored.as_string::<i32>().iter().collect();
+        assert_eq!(
+            got,
+            [
+                Some(r#"{"a":[1,"b"]}"#),
+                Some(r#"{"a":1.5}"#),
+                Some(r#""hello""#),
+                Some("5"),
+                Some(r#""quoted""#),
+                None,
+                None,
+                None
+            ]
+        );
+    }
 }

@@ -7,6 +7,7 @@ use datafusion::arrow::datatypes::{
 use datafusion::arrow::record_batch::RecordBatch;
 use kql_types::{KType, format_datetime, format_real, format_timespan};
 use serde_json::{Map, Number, Value, json};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// A query result ready to write: column names and Kusto types, and the rows.
@@ -52,18 +53,26 @@ pub fn cell_json(a: &ArrayRef, row: usize, ty: KType) -> Value {
         )),
         KType::Dynamic => {
             let text = cell_text(a, row, KType::String);
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
         }
-        KType::String | KType::Guid | KType::Decimal => Value::String(cell_text(a, row, ty)),
+        KType::String | KType::Guid | KType::Decimal => {
+            Value::String(cell_text(a, row, ty).into_owned())
+        }
     }
 }
 
-/// The value of one cell as text (tables and CSV); null is "".
-pub fn cell_text(a: &ArrayRef, row: usize, ty: KType) -> String {
+/// The value of one cell as text (tables and CSV); null is "". Text cells are borrowed.
+pub fn cell_text(a: &ArrayRef, row: usize, ty: KType) -> Cow<'_, str> {
     if a.is_null(row) {
-        return String::new();
+        return Cow::Borrowed("");
     }
-    match ty {
+    if let Some(s) = a.as_string_opt::<i32>() {
+        return Cow::Borrowed(s.value(row));
+    }
+    if let Some(s) = a.as_string_view_opt() {
+        return Cow::Borrowed(s.value(row));
+    }
+    Cow::Owned(match ty {
         KType::Real => format_real(a.as_primitive::<Float64Type>().value(row)),
         KType::Datetime => format_datetime(a.as_primitive::<TimestampNanosecondType>().value(row)),
         KType::Timespan => format_timespan(a.as_primitive::<DurationNanosecondType>().value(row)),
@@ -77,7 +86,7 @@ pub fn cell_text(a: &ArrayRef, row: usize, ty: KType) -> String {
             }
         }
         _ => datafusion::arrow::util::display::array_value_to_string(a, row).unwrap_or_default(),
-    }
+    })
 }
 
 /// `{"tables":[{"name","columns":[{"name","type"}],"rows":[[...]]}]}`.
@@ -121,32 +130,54 @@ pub fn write_ndjson(out: &mut dyn Write, t: &ResultTable) -> io::Result<()> {
     Ok(())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// One CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
+fn write_csv_field(out: &mut dyn Write, s: &str) -> io::Result<()> {
+    if !s.contains([',', '"', '\n', '\r']) {
+        return out.write_all(s.as_bytes());
     }
+    out.write_all(b"\"")?;
+    for (i, part) in s.split('"').enumerate() {
+        if i > 0 {
+            out.write_all(b"\"\"")?;
+        }
+        out.write_all(part.as_bytes())?;
+    }
+    out.write_all(b"\"")
+}
+
+/// Writes one CSV line of `cells`.
+fn write_csv_line<'a>(
+    out: &mut dyn Write,
+    cells: impl Iterator<Item = Cow<'a, str>>,
+) -> io::Result<()> {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_csv_field(out, &cell)?;
+    }
+    out.write_all(b"\n")
 }
 
 pub fn write_csv(out: &mut dyn Write, t: &ResultTable) -> io::Result<()> {
-    let header: Vec<String> = t.columns.iter().map(|(n, _)| csv_field(n)).collect();
-    writeln!(out, "{}", header.join(","))?;
+    write_csv_line(
+        out,
+        t.columns.iter().map(|(n, _)| Cow::Borrowed(n.as_str())),
+    )?;
     for (b, r) in t.rows() {
-        let cells: Vec<String> = t
+        let cells = t
             .columns
             .iter()
             .enumerate()
-            .map(|(i, (_, ty))| csv_field(&cell_text(b.column(i), r, *ty)))
-            .collect();
-        writeln!(out, "{}", cells.join(","))?;
+            .map(|(i, (_, ty))| cell_text(b.column(i), r, *ty));
+        write_csv_line(out, cells)?;
     }
     Ok(())
 }
 
 /// An aligned text table; cells longer than `max_cell` characters are cut with `…`.
 pub fn write_table(out: &mut dyn Write, t: &ResultTable, max_cell: usize) -> io::Result<()> {
-    let cut = |s: String| -> String {
+    let cut = |s: Cow<str>| -> String {
         let s = s.replace(['\n', '\r'], " ");
         if s.chars().count() > max_cell {
             let mut c: String = s.chars().take(max_cell.saturating_sub(1)).collect();

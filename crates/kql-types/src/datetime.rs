@@ -143,35 +143,110 @@ fn split_zone(s: &str) -> (&str, i64) {
 /// Prints nanoseconds since the epoch as ISO-8601 UTC ending in `Z`, with up to seven
 /// fraction digits (trailing zeros dropped), as Kusto's JSON output does.
 pub fn format_datetime(nanos: i64) -> String {
-    let secs = nanos.div_euclid(NANOS_PER_SEC);
-    let sub = nanos.rem_euclid(NANOS_PER_SEC);
-    let Some(dt) = DateTime::<Utc>::from_timestamp(secs, sub as u32) else {
-        return String::new();
-    };
-    let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let ticks = sub / 100;
-    if ticks == 0 {
-        format!("{base}Z")
-    } else {
-        let frac = format!("{ticks:07}");
-        format!("{base}.{}Z", frac.trim_end_matches('0'))
+    let mut out = String::with_capacity(28);
+    let ticks = nanos.rem_euclid(NANOS_PER_SEC) / 100;
+    write_seconds(&mut out, nanos);
+    if ticks != 0 {
+        out.push('.');
+        let mut digits = 7;
+        let mut t = ticks;
+        while t % 10 == 0 {
+            t /= 10;
+            digits -= 1;
+        }
+        push_digits(&mut out, t, digits);
     }
+    out.push('Z');
+    out
 }
 
 /// Kusto's text of a datetime (what `tostring` gives, and a datetime inside a dynamic value):
 /// ISO-8601 UTC with all seven fraction digits, `2020-01-01T00:00:00.0000000Z`.
 pub fn datetime_text(nanos: i64) -> String {
+    let mut out = String::with_capacity(28);
+    write_seconds(&mut out, nanos);
+    out.push('.');
+    push_digits(&mut out, nanos.rem_euclid(NANOS_PER_SEC) / 100, 7);
+    out.push('Z');
+    out
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of the whole seconds in `nanos` (Howard Hinnant's
+/// civil_from_days; every i64 of nanoseconds falls in the years 1677 to 2262).
+fn write_seconds(out: &mut String, nanos: i64) {
     let secs = nanos.div_euclid(NANOS_PER_SEC);
-    let sub = nanos.rem_euclid(NANOS_PER_SEC);
-    let Some(dt) = DateTime::<Utc>::from_timestamp(secs, sub as u32) else {
-        return String::new();
-    };
-    format!("{}.{:07}Z", dt.format("%Y-%m-%dT%H:%M:%S"), sub / 100)
+    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    push_digits(out, year, 4);
+    out.push('-');
+    push_digits(out, month, 2);
+    out.push('-');
+    push_digits(out, day, 2);
+    out.push('T');
+    push_digits(out, day_secs / 3600, 2);
+    out.push(':');
+    push_digits(out, day_secs / 60 % 60, 2);
+    out.push(':');
+    push_digits(out, day_secs % 60, 2);
+}
+
+/// The `width` lowest decimal digits of `n` (not negative), zero-padded.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10i64.pow(i) % 10) as u8));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printed_as_chrono_prints_them() {
+        let mut state: u64 = 11;
+        let mut samples = vec![
+            i64::MIN,
+            i64::MAX,
+            0,
+            -1,
+            1,
+            -100,
+            100,
+            951_782_400_000_000_000,
+        ];
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            samples.push(state as i64);
+            samples.push((state as i64) / 1_000_000 * 1_000_000);
+        }
+        for nanos in samples {
+            let (secs, sub) = (
+                nanos.div_euclid(NANOS_PER_SEC),
+                nanos.rem_euclid(NANOS_PER_SEC),
+            );
+            let dt = DateTime::<Utc>::from_timestamp(secs, sub as u32).unwrap();
+            let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let frac = format!("{:07}", sub / 100);
+            assert_eq!(datetime_text(nanos), format!("{base}.{frac}Z"), "{nanos}");
+            let trimmed = frac.trim_end_matches('0');
+            let want = if trimmed.is_empty() {
+                format!("{base}Z")
+            } else {
+                format!("{base}.{trimmed}Z")
+            };
+            assert_eq!(format_datetime(nanos), want, "{nanos}");
+        }
+    }
 
     #[test]
     fn the_export_form_reads_as_chrono_reads_it() {

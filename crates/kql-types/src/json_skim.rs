@@ -9,6 +9,36 @@ pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str)) -> 
     walk(text, member).is_ok()
 }
 
+/// Calls `element(value)` for each element of the array `text`; false when the text does
+/// not hold together.
+pub fn skim_elements<'a>(text: &'a str, mut element: impl FnMut(&'a str)) -> bool {
+    let s = text.as_bytes();
+    let mut i = ws(s, 0);
+    if s.get(i) != Some(&b'[') {
+        return false;
+    }
+    i = ws(s, i + 1);
+    if s.get(i) == Some(&b']') {
+        return ws(s, i + 1) == s.len();
+    }
+    loop {
+        let start = ws(s, i);
+        let Ok(end) = value_end(s, start) else {
+            return false;
+        };
+        let Some(value) = text.get(start..end) else {
+            return false;
+        };
+        element(value);
+        i = ws(s, end);
+        match s.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => return ws(s, i + 1) == s.len(),
+            _ => return false,
+        }
+    }
+}
+
 fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> Result<(), ()> {
     let s = text.as_bytes();
     let mut i = ws(s, 0);
@@ -128,6 +158,17 @@ mod tests {
             r#"{"a":1 x"#,
         ] {
             assert!(!skim_members(broken, |_, _| {}), "{broken}");
+        }
+    }
+
+    #[test]
+    fn elements_of_arrays() {
+        let mut got = Vec::new();
+        assert!(skim_elements(r#"[1,"a,]",{"b":[2]},null,[]]"#, |v| got.push(v)));
+        assert_eq!(got, ["1", r#""a,]""#, r#"{"b":[2]}"#, "null", "[]"]);
+        assert!(skim_elements(" [ ] ", |_| panic!("no element")));
+        for broken in ["", "[", "[1", "[1,", "{}", "[1]x", r#"["a]"#] {
+            assert!(!skim_elements(broken, |_| {}), "{broken}");
         }
     }
 }

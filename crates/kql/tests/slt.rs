@@ -77,7 +77,7 @@ impl sqllogictest::DB for KqlDb {
                         .iter()
                         .enumerate()
                         .map(|(i, (_, ty))| {
-                            let cell = cell_text(b.column(i), r, *ty);
+                            let cell = cell_text(b.column(i), r, *ty).into_owned();
                             // The format separates cells by spaces: show empty ones.
                             if cell.is_empty() {
                                 "(empty)".to_string()
