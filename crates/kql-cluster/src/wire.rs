@@ -22,6 +22,8 @@ pub struct FileWire {
     /// Nanoseconds since the epoch.
     pub modified: Option<u128>,
     pub clean: bool,
+    #[serde(default)]
+    pub unique_keys: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -41,6 +43,8 @@ pub struct ScanWire {
 pub struct RangeWire {
     pub path: PathBuf,
     pub trusted: bool,
+    #[serde(default)]
+    pub unique_keys: bool,
     pub start: u64,
     pub end: u64,
     /// The file's length when planned.
@@ -73,6 +77,7 @@ impl FileWire {
                 .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
                 .map(|d| d.as_nanos()),
             clean: f.clean,
+            unique_keys: f.unique_keys,
         }
     }
 
@@ -85,6 +90,7 @@ impl FileWire {
                 UNIX_EPOCH.checked_add(Duration::new(secs, (n % 1_000_000_000) as u32))
             }),
             clean: self.clean,
+            unique_keys: self.unique_keys,
         }
     }
 }
@@ -94,6 +100,7 @@ impl RangeWire {
         RangeWire {
             path: r.path.clone(),
             trusted: r.trusted,
+            unique_keys: r.unique_keys,
             start: r.start,
             end: r.end,
             len: r.len,
@@ -104,6 +111,7 @@ impl RangeWire {
         ScanRange {
             path: self.path,
             trusted: self.trusted,
+            unique_keys: self.unique_keys,
             start: self.start,
             end: self.end,
             len: self.len,

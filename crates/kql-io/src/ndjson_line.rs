@@ -3,7 +3,7 @@
 //! the lines of an export mostly repeat one key order.
 
 use kql_types::json_scan::{members, unescape};
-use kql_types::json_skim::skim_members;
+use kql_types::json_skim::skim_members_until;
 use serde_json::Value;
 
 /// What is wrong with a line, and the 1-based column.
@@ -37,10 +37,11 @@ pub fn line_members<'a>(
 }
 
 /// `line_members` for a line of a file the loader found valid throughout: its members are
-/// skimmed (`json_skim`); only a line that does not hold together is walked and checked.
+/// skimmed (`json_skim`) until `member` returns true; only a line that does not hold
+/// together is walked and checked (then every member is handed out).
 pub fn trusted_line_members<'a>(
     line: &'a [u8],
-    mut member: impl FnMut(usize, &'a str, &'a str),
+    mut member: impl FnMut(usize, &'a str, &'a str) -> bool,
 ) -> Result<bool, LineError> {
     let bare = line.strip_suffix(b"\r").unwrap_or(line);
     if bare.iter().all(u8::is_ascii_whitespace) {
@@ -48,16 +49,18 @@ pub fn trusted_line_members<'a>(
     }
     if let Ok(text) = std::str::from_utf8(bare) {
         let mut position = 0;
-        let skimmed = skim_members(text, |k, v| {
-            member(position, k, v);
+        let skimmed = skim_members_until(text, |k, v| {
             position += 1;
+            member(position - 1, k, v)
         });
         if skimmed {
             return Ok(true);
         }
     }
     // Members already handed out are handed out again, in order: the last of each wins.
-    line_members(line, member)
+    line_members(line, |p, k, v| {
+        member(p, k, v);
+    })
 }
 
 /// serde_json's message without its own "at line L column C" (the error carries those).

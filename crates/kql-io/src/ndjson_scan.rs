@@ -5,8 +5,8 @@
 
 use crate::json::OnError;
 use crate::line_blocks::{Block, LineBlocks};
-use crate::ndjson_line::{KeySlots, line_members, lines, trusted_line_members};
-use crate::scan_filter::{PushedFilter, decode_filtered};
+use crate::ndjson_line::{KeySlots, LineError, line_members, lines, trusted_line_members};
+use crate::scan_filter::{Passed, PushedFilter};
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -35,6 +35,9 @@ pub struct ScanRange {
     /// The file was as its survey found it, every line valid, when the scan was planned:
     /// its lines are skimmed, not validated, while it still has length `len`.
     pub trusted: bool,
+    /// The survey found no line that repeats a key: a trusted line is read only as far as
+    /// the columns the scan needs.
+    pub unique_keys: bool,
     pub start: u64,
     pub end: u64,
     /// The file's length when the scan was planned.
@@ -316,59 +319,84 @@ impl RangeBatches {
         let spec = &self.decode;
         let batch_size = self.batch_size;
         let width = spec.columns.len();
+        // A trusted line whose keys are unique is read only as far as the columns needed
+        // so far: first those of the first filter, then those of the next filter for the
+        // rows still kept, and so on.
+        let partial = range.trusted && range.unique_keys && width <= 64;
+        let bit = |c: usize| 1u64.checked_shl(c as u32).unwrap_or(0);
+        let every: u64 = if width >= 64 {
+            u64::MAX
+        } else {
+            bit(width) - 1
+        };
+        let mask = |columns: &[usize]| columns.iter().fold(0u64, |m, &c| m | bit(c));
+        let first = match spec.filters.first() {
+            Some(f) if partial => mask(f.columns()),
+            _ => every,
+        };
+        let mut reader = LineReader {
+            trusted: range.trusted,
+            partial,
+            slots: &mut self.slots,
+            index: &self.index,
+            found: Vec::new(),
+        };
         let mut spans: Vec<Vec<Option<&str>>> = vec![Vec::with_capacity(batch_size); width];
-        let mut rows = 0;
-        let mut found: Vec<(usize, &str)> = Vec::new();
+        // Per row: its line (offset in `rest`), and the columns read from it so far.
+        let mut row_lines: Vec<(usize, &[u8])> = Vec::new();
+        let mut met: Vec<u64> = Vec::new();
         let rest = &block.bytes[self.cursor..];
         let mut consumed = rest.len();
         for (at, line) in lines(rest) {
-            if rows == batch_size {
+            if row_lines.len() == batch_size {
                 consumed = at;
                 break;
             }
-            found.clear();
-            let index = &self.index;
-            let slots = &mut self.slots;
-            let take = |position, raw_key, value| {
-                let slot = slots.slot(position, raw_key, |key| index.get(key).copied());
-                found.extend(slot.map(|i| (i, value)));
-            };
-            let read = if range.trusted {
-                trusted_line_members(line, take)
-            } else {
-                line_members(line, take)
-            };
-            match read {
-                Ok(true) => {
+            match reader.read(line, first) {
+                Ok(Some(seen)) => {
                     spans.iter_mut().for_each(|c| c.push(None));
                     // The last of repeated keys wins, as serde_json reads them.
-                    for &(i, value) in &found {
-                        spans[i][rows] = Some(value);
+                    for &(i, value) in &reader.found {
+                        spans[i][row_lines.len()] = Some(value);
                     }
-                    rows += 1;
+                    met.push(seen);
+                    row_lines.push((at, line));
                 }
-                Ok(false) => {}
+                Ok(None) => {}
                 Err(_) if spec.on_error == OnError::Skip => {}
                 Err((msg, col)) => {
                     let offset = block.offset + (self.cursor + at) as u64;
-                    let line = line_number(&range.path, offset).unwrap_or(0);
-                    return Err(DataFusionError::Execution(format!(
-                        "{}:{line}:{col}: {msg} (the file changed after it was loaded)",
-                        range.path.display()
-                    )));
+                    return Err(changed(range, offset, &msg, col));
                 }
             }
         }
+        let rows = row_lines.len();
+        let start = block.offset + self.cursor as u64;
         self.cursor += consumed;
         if rows == 0 {
             return Ok(None);
         }
         let types: Vec<KType> = spec.columns.iter().map(|(_, t)| *t).collect();
-        let Some((arrays, rows)) =
-            decode_filtered(&spans, &types, &spec.filters, spec.output, rows)?
-        else {
-            return Ok(None);
+        let mut passed = Passed::all(width, rows);
+        let mut rows_read = RowsRead {
+            lines: &row_lines,
+            met: &mut met,
+            spans: &mut spans,
         };
+        let located =
+            |(at, (msg, col)): (usize, LineError)| changed(range, start + at as u64, &msg, col);
+        for f in &spec.filters {
+            rows_read
+                .complete(&mut reader, mask(f.columns()), &passed.kept())
+                .map_err(located)?;
+            if !passed.apply(f, rows_read.spans, &types)? {
+                return Ok(None);
+            }
+        }
+        rows_read
+            .complete(&mut reader, every, &passed.kept())
+            .map_err(located)?;
+        let (arrays, rows) = passed.output(&spans, &types, spec.output)?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         Ok(Some(RecordBatch::try_new_with_options(
             self.schema.clone(),
@@ -376,6 +404,87 @@ impl RangeBatches {
             &options,
         )?))
     }
+}
+
+/// The rows of a batch: their lines (offset in the batch's text), the columns read from
+/// each so far (a bit per column), and the values read.
+struct RowsRead<'a, 'l> {
+    lines: &'a [(usize, &'l [u8])],
+    met: &'a mut [u64],
+    spans: &'a mut [Vec<Option<&'l str>>],
+}
+
+impl<'l> RowsRead<'_, 'l> {
+    /// Reads, for the rows `kept`, the columns of `need` not read yet; an error comes with
+    /// the offset of its line.
+    fn complete(
+        &mut self,
+        reader: &mut LineReader<'l>,
+        need: u64,
+        kept: &[usize],
+    ) -> Result<(), (usize, LineError)> {
+        for &r in kept {
+            if self.met[r] & need == need {
+                continue;
+            }
+            let (at, line) = self.lines[r];
+            let seen = reader.read(line, need).map_err(|e| (at, e))?;
+            self.met[r] |= seen.unwrap_or(u64::MAX);
+            for &(i, value) in &reader.found {
+                self.spans[i][r] = Some(value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the members of lines into `found` (column, raw value).
+struct LineReader<'s> {
+    trusted: bool,
+    /// A line may be read in part (trusted, unique keys).
+    partial: bool,
+    slots: &'s mut KeySlots,
+    index: &'s HashMap<String, usize>,
+    found: Vec<(usize, &'s str)>,
+}
+
+impl<'s> LineReader<'s> {
+    /// Reads a line's columns, every one met until those in `need` (a bit per column)
+    /// are all read when the line may be read in part; `Some` of the columns read (all
+    /// bits when the line was read to its end), `None` for a blank line.
+    fn read<'l: 's>(&mut self, line: &'l [u8], need: u64) -> Result<Option<u64>, LineError> {
+        self.found.clear();
+        let (slots, index, found) = (&mut *self.slots, self.index, &mut self.found);
+        let mut seen = 0u64;
+        let mut stopped = false;
+        let partial = self.partial;
+        let mut take = |position, raw_key, value| {
+            let slot = slots.slot(position, raw_key, |key| index.get(key).copied());
+            if let Some(i) = slot {
+                found.push((i, value));
+                seen |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            }
+            stopped = partial && seen & need == need;
+            stopped
+        };
+        let read = if self.trusted {
+            trusted_line_members(line, &mut take)
+        } else {
+            line_members(line, |p, k, v| {
+                take(p, k, v);
+            })
+        };
+        Ok(read?.then_some(if stopped { seen } else { u64::MAX }))
+    }
+}
+
+/// The error for a line of a trusted file that does not read: the file changed.
+fn changed(range: &ScanRange, offset: u64, msg: &str, col: usize) -> DataFusionError {
+    let line = line_number(&range.path, offset).unwrap_or(0);
+    DataFusionError::Execution(format!(
+        "{}:{line}:{col}: {msg} (the file changed after it was loaded)",
+        range.path.display()
+    ))
 }
 
 /// The 1-based line of a file that starts at `offset`.

@@ -58,6 +58,7 @@ impl NdjsonTable {
                 len: meta.len(),
                 modified: meta.modified().ok(),
                 clean: s.skipped.count == 0,
+                unique_keys: s.unique_keys,
             });
             surveys.push(s);
         }
@@ -113,6 +114,8 @@ pub struct SurveyedFile {
     pub len: u64,
     pub modified: Option<std::time::SystemTime>,
     pub clean: bool,
+    /// No line repeats a key.
+    pub unique_keys: bool,
 }
 
 impl SurveyedFile {
@@ -200,6 +203,7 @@ impl TableProvider for NdjsonTable {
                 vec![ScanRange {
                     path: file.path.clone(),
                     trusted,
+                    unique_keys: file.unique_keys,
                     start,
                     end,
                     len: file.len,

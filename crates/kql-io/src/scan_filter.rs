@@ -1,7 +1,9 @@
 //! Filters applied while a scan decodes (late materialisation): each `where` pushed into
 //! the scan is evaluated in turn over the columns it reads, decoded for the rows still
-//! kept, and the other columns are decoded only for the rows that pass them all. The plan
-//! still filters above the scan (the push-down is inexact), so this only saves work.
+//! kept, and the other columns are decoded only for the rows that pass them all (a scan
+//! of a file whose lines repeat no key also reads each column from the lines only then).
+//! The plan still filters above the scan (the push-down is inexact), so this only saves
+//! work.
 
 use crate::decode::build_column;
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray};
@@ -107,42 +109,72 @@ pub fn push_filters(
     pushed
 }
 
-/// The first `output` decoded columns of the rows that pass every filter (`None`: no
-/// row passed). `spans[c][r]` is the raw value of decoded column `c` in row `r`.
-pub fn decode_filtered(
+/// Column `c` of `spans` decoded for the rows `kept` (`None`: all of them).
+fn build(
     spans: &[Vec<Option<&str>>],
     types: &[KType],
-    filters: &[PushedFilter],
-    output: usize,
-    rows: usize,
-) -> Result<Option<(Vec<ArrayRef>, usize)>> {
-    let mut decoded: Vec<Option<ArrayRef>> = vec![None; spans.len()];
-    // The rows still kept (`None`: all of them).
-    let mut kept: Option<Vec<usize>> = None;
-    let build = |c: usize, kept: &Option<Vec<usize>>| -> Result<ArrayRef> {
-        let built = match kept {
-            None => build_column(&spans[c], types[c]),
-            Some(rows) => {
-                let picked: Vec<Option<&str>> = rows.iter().map(|&r| spans[c][r]).collect();
-                build_column(&picked, types[c])
-            }
-        };
-        built.map_err(DataFusionError::Execution)
+    c: usize,
+    kept: Option<&[usize]>,
+) -> Result<ArrayRef> {
+    let built = match kept {
+        None => build_column(&spans[c], types[c]),
+        Some(rows) => {
+            let picked: Vec<Option<&str>> = rows.iter().map(|&r| spans[c][r]).collect();
+            build_column(&picked, types[c])
+        }
     };
-    let mut n = rows;
-    for f in filters {
+    built.map_err(DataFusionError::Execution)
+}
+
+/// The rows of a batch still kept as filters are applied, and the columns decoded to
+/// judge them.
+pub struct Passed {
+    decoded: Vec<Option<ArrayRef>>,
+    /// The rows kept, by index in the batch (`None`: all of them).
+    kept: Option<Vec<usize>>,
+    rows: usize,
+}
+
+impl Passed {
+    /// All `rows` rows of a batch of `width` decoded columns.
+    pub fn all(width: usize, rows: usize) -> Passed {
+        Passed {
+            decoded: vec![None; width],
+            kept: None,
+            rows,
+        }
+    }
+
+    /// The rows kept, by index in the batch.
+    pub fn kept(&self) -> Vec<usize> {
+        match &self.kept {
+            Some(k) => k.clone(),
+            None => (0..self.rows).collect(),
+        }
+    }
+
+    /// Keeps the rows that pass `f`; false when none is left. `spans[c][r]` is the raw
+    /// value of decoded column `c` in row `r`: the filter's columns must be there for the
+    /// kept rows.
+    pub fn apply(
+        &mut self,
+        f: &PushedFilter,
+        spans: &[Vec<Option<&str>>],
+        types: &[KType],
+    ) -> Result<bool> {
+        let n = self.rows;
         let mut arrays = Vec::with_capacity(f.columns.len());
         for &c in &f.columns {
-            if decoded[c].is_none() {
-                decoded[c] = Some(build(c, &kept)?);
+            if self.decoded[c].is_none() {
+                self.decoded[c] = Some(build(spans, types, c, self.kept.as_deref())?);
             }
-            arrays.extend(decoded[c].clone());
+            arrays.extend(self.decoded[c].clone());
         }
         let options = RecordBatchOptions::new().with_row_count(Some(n));
         let batch = RecordBatch::try_new_with_options(f.schema.clone(), arrays, &options)?;
         let result = f.predicate.evaluate(&batch)?.into_array(n)?;
         let Some(mask) = result.as_any().downcast_ref::<BooleanArray>() else {
-            continue;
+            return Ok(true);
         };
         let mask = if mask.null_count() > 0 {
             prep_null_mask_filter(mask)
@@ -150,27 +182,35 @@ pub fn decode_filtered(
             mask.clone()
         };
         if mask.true_count() == n {
-            continue;
+            return Ok(true);
         }
         let passed: Vec<usize> = (0..n)
             .filter(|&i| mask.value(i))
-            .map(|i| kept.as_ref().map_or(i, |k| k[i]))
+            .map(|i| self.kept.as_ref().map_or(i, |k| k[i]))
             .collect();
-        for d in decoded.iter_mut().flatten() {
+        for d in self.decoded.iter_mut().flatten() {
             *d = filter(d.as_ref(), &mask)?;
         }
-        n = passed.len();
-        kept = Some(passed);
-        if n == 0 {
-            return Ok(None);
-        }
+        self.rows = passed.len();
+        self.kept = Some(passed);
+        Ok(self.rows > 0)
     }
-    let mut out = Vec::with_capacity(output);
-    for (c, d) in decoded.iter_mut().enumerate().take(output) {
-        match d.take() {
-            Some(a) => out.push(a),
-            None => out.push(build(c, &kept)?),
+
+    /// The first `output` decoded columns of the kept rows, and how many rows they have.
+    /// `spans` must hold every column's values for the kept rows.
+    pub fn output(
+        mut self,
+        spans: &[Vec<Option<&str>>],
+        types: &[KType],
+        output: usize,
+    ) -> Result<(Vec<ArrayRef>, usize)> {
+        let mut out = Vec::with_capacity(output);
+        for c in 0..output {
+            match self.decoded[c].take() {
+                Some(a) => out.push(a),
+                None => out.push(build(spans, types, c, self.kept.as_deref())?),
+            }
         }
+        Ok((out, self.rows))
     }
-    Ok(Some((out, n)))
 }

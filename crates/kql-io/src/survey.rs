@@ -24,6 +24,8 @@ pub struct Survey {
     pub nulled: Vec<(String, usize)>,
     pub skipped: Skipped,
     pub rows: usize,
+    /// No line repeats a key (a scan may stop reading a line once it has its columns).
+    pub unique_keys: bool,
 }
 
 /// A field: its name, its declared type or the type inferred so far, and misfits.
@@ -42,6 +44,7 @@ struct Part {
     error: Option<(String, usize, usize)>,
     lines: usize,
     rows: usize,
+    repeated_keys: bool,
 }
 
 pub fn survey(
@@ -70,6 +73,7 @@ pub fn survey(
     let mut skipped = Vec::new();
     let mut rows = 0;
     let mut lines_before = 0;
+    let mut unique_keys = true;
     for part in parts {
         let part = part.map_err(err)?;
         if let Some((msg, line, col)) = part.error {
@@ -94,6 +98,7 @@ pub fn survey(
         );
         rows += part.rows;
         lines_before += part.lines;
+        unique_keys &= !part.repeated_keys;
     }
     let inferred = |f: &Field| f.inferred.unwrap_or(KType::String);
     let mut columns: Vec<(String, KType)> = Vec::new();
@@ -125,6 +130,7 @@ pub fn survey(
             first,
         },
         rows,
+        unique_keys,
     })
 }
 
@@ -139,6 +145,7 @@ fn survey_range(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut slots = KeySlots::default();
     let mut blocks = LineBlocks::open(path, start, end)?;
+    let mut seen: Vec<usize> = Vec::new();
     while let Some(block) = blocks.next_block()? {
         let mut bytes = &block.bytes[..];
         if block.offset == 0 {
@@ -166,6 +173,10 @@ fn survey_range(
             // A skipped line's values count for nothing.
             if read == Ok(true) {
                 for (i, value) in found.drain(..) {
+                    // `seen[i]` is the last line (counted from 1) that had field i.
+                    seen.resize(fields.len(), 0);
+                    part.repeated_keys |= seen[i] == part.lines;
+                    seen[i] = part.lines;
                     let f = &mut fields[i];
                     match f.declared {
                         Some(ty) => f.misfits += usize::from(!fits(value, ty)),

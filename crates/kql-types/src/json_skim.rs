@@ -5,7 +5,17 @@
 
 /// Calls `member(raw_key, value)` for each member of the object `text`, as
 /// `json_scan::members` does; false when the text does not hold together.
-pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str)) -> bool {
+pub fn skim_members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> bool {
+    walk(text, |k, v| {
+        member(k, v);
+        false
+    })
+    .is_ok()
+}
+
+/// `skim_members` that stops after the member for which `member` returns true (the rest
+/// of the text is not looked at); false when the text read does not hold together.
+pub fn skim_members_until<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
     walk(text, member).is_ok()
 }
 
@@ -39,7 +49,7 @@ pub fn skim_elements<'a>(text: &'a str, mut element: impl FnMut(&'a str)) -> boo
     }
 }
 
-fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> Result<(), ()> {
+fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str) -> bool) -> Result<(), ()> {
     let s = text.as_bytes();
     let mut i = ws(s, 0);
     if s.get(i) != Some(&b'{') {
@@ -62,7 +72,9 @@ fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> Result<(
         }
         let start = ws(s, i + 1);
         let end = value_end(s, start)?;
-        member(key, text.get(start..end).ok_or(())?);
+        if member(key, text.get(start..end).ok_or(())?) {
+            return Ok(());
+        }
         i = ws(s, end);
         match s.get(i) {
             Some(b',') => i += 1,
@@ -159,6 +171,18 @@ mod tests {
         ] {
             assert!(!skim_members(broken, |_, _| {}), "{broken}");
         }
+    }
+
+    #[test]
+    fn skimming_stops_where_asked() {
+        let mut got = Vec::new();
+        let text = r#"{"a":1,"b":"x","c":[2],"d":"#;
+        assert!(skim_members_until(text, |k, v| {
+            got.push((k, v));
+            k == "b"
+        }));
+        assert_eq!(got, [("a", "1"), ("b", r#""x""#)]);
+        assert!(!skim_members_until(text, |_, _| false));
     }
 
     #[test]
