@@ -9,6 +9,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
+use kql_types::json_skim::KeyFinder;
 use serde_json::Value;
 use std::sync::{Arc, LazyLock};
 
@@ -101,17 +102,23 @@ fn dyn_get_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         })
         .collect::<Result<_>>()?;
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
-    let mut keys: Vec<&str> = Vec::with_capacity(steps.len());
+    // The finder of each step's last key (keys are mostly the same in every row).
+    let mut finders: Vec<Option<KeyFinder>> = steps.iter().map(|_| None).collect();
     for row in 0..rows {
         // Property paths over compact text are read without parsing it.
-        keys.clear();
-        for step in &steps {
+        let mut whole_path = true;
+        for (step, finder) in steps.iter().zip(finders.iter_mut()) {
             match step {
-                Step::Key(k) => keys.extend(k.get(row)),
-                Step::Index(_) => break,
+                Step::Key(k) => match k.get(row) {
+                    Some(key) if finder.as_ref().is_some_and(|f| f.key() == key) => {}
+                    Some(key) => *finder = Some(KeyFinder::new(key)),
+                    None => whole_path = false,
+                },
+                Step::Index(_) => whole_path = false,
             }
         }
-        if keys.len() == steps.len()
+        let keys: Vec<&KeyFinder> = finders.iter().flatten().collect();
+        if whole_path
             && let Some(text) = input.get(row)
             && let Some(found) = member_path(text, &keys)
         {

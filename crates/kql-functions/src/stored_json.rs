@@ -5,12 +5,12 @@
 //! parse can tell; the callers then parse. Text that breaks the rule never panics a reader.
 
 use kql_types::json_scan::{document, is_compact, unescape};
-use kql_types::json_skim::{skim_elements, skim_members};
+use kql_types::json_skim::{KeyFinder, skim_elements, skim_members_until};
 use std::borrow::Cow;
 
 /// The raw text of the value at `keys` (object properties, outermost first): `Some(None)`
 /// when a property is missing or a step meets a value that is not an object.
-pub fn member_path<'a>(text: &'a str, keys: &[&str]) -> Option<Option<&'a str>> {
+pub fn member_path<'a>(text: &'a str, keys: &[&KeyFinder]) -> Option<Option<&'a str>> {
     let mut cur = text;
     for key in keys {
         match cur.as_bytes().first()? {
@@ -18,17 +18,23 @@ pub fn member_path<'a>(text: &'a str, keys: &[&str]) -> Option<Option<&'a str>> 
             b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9' => return Some(None),
             _ => return None,
         }
+        // A name the text does not mention is missing; one it mentions once is read where
+        // it is found. Otherwise the last of repeated keys wins, as serde_json reads them.
+        let mentions = key.mentions(cur);
+        if mentions == Some(0) {
+            return Some(None);
+        }
         let mut found = None;
-        let whole = skim_members(cur, |raw, value| {
+        let whole = skim_members_until(cur, |raw, value| {
             let same = if raw.contains('\\') {
-                unescape(raw) == *key
+                unescape(raw) == key.key()
             } else {
-                raw == *key
+                raw == key.key()
             };
-            // The last of repeated keys wins, as serde_json reads them.
             if same {
                 found = Some(value);
             }
+            same && mentions == Some(1)
         });
         if !whole {
             return None;
@@ -93,13 +99,23 @@ mod tests {
     #[test]
     fn paths_and_texts() {
         let j = r#"{"a":{"b":[1,2],"c":"x\"y"},"a\u0031":5,"d":null,"a":{"b":7}}"#;
-        assert_eq!(member_path(j, &["a", "b"]), Some(Some("7")));
-        assert_eq!(member_path(j, &["a1"]), Some(Some("5")));
-        assert_eq!(member_path(j, &["zz"]), Some(None));
-        assert_eq!(member_path(j, &["d", "x"]), Some(None));
-        assert_eq!(member_path("[1]", &["a"]), Some(None));
-        assert_eq!(member_path("{oops", &["a"]), None);
-        assert_eq!(member_path(" {}", &["a"]), None);
+        let path = |text: &str, keys: &[&str]| -> Option<Option<String>> {
+            let finders: Vec<KeyFinder> = keys.iter().map(|k| KeyFinder::new(k)).collect();
+            let refs: Vec<&KeyFinder> = finders.iter().collect();
+            member_path(text, &refs).map(|v| v.map(str::to_string))
+        };
+        let some = |v: &str| Some(Some(v.to_string()));
+        assert_eq!(path(j, &["a", "b"]), some("7"));
+        assert_eq!(path(j, &["a1"]), some("5"));
+        assert_eq!(path(j, &["zz"]), Some(None));
+        assert_eq!(path(j, &["d", "x"]), Some(None));
+        assert_eq!(path("[1]", &["a"]), Some(None));
+        assert_eq!(path(r#"{"x":1,oops,"a":2}"#, &["a"]), None);
+        assert_eq!(path(" {}", &["a"]), None);
+        // Told from the bytes: absent, or the only member of that name.
+        assert_eq!(path(r#"{"b":{"a":1},"c":3}"#, &["z"]), Some(None));
+        assert_eq!(path(r#"{"b":{"a":1},"a":2,"c":3}"#, &["a"]), some("2"));
+        assert_eq!(path(r#"{"a":1,"b":[2,"#, &["a"]), some("1"));
         assert_eq!(tostring_text(r#""x\"y""#).as_deref(), Some("x\"y"));
         assert_eq!(tostring_text("null").as_deref(), Some(""));
         assert_eq!(tostring_text("[1,2]").as_deref(), Some("[1,2]"));

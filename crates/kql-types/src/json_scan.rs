@@ -134,25 +134,33 @@ pub fn is_compact(value: &[u8]) -> bool {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of `w` is zero (exact for "any", as bit tricks go).
-fn has_zero(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGHS != 0
+/// The high bit of each byte of `w` that equals `byte`, and maybe of bytes above such a
+/// byte (a borrow runs upwards): the lowest bit set is always exact.
+fn equal_bytes(w: u64, byte: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
-/// Whether any of the eight bytes would end a run of plain string bytes: a quote, a
-/// backslash or a control character.
-fn ends_run(w: u64) -> bool {
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-    control || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
+/// The first byte of `w` (in memory order) that would end a run of plain string bytes: a
+/// quote, a backslash or a control character.
+fn first_special(w: u64) -> Option<usize> {
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    let m = control | equal_bytes(w, b'"') | equal_bytes(w, b'\\');
+    (m != 0).then(|| (m.trailing_zeros() / 8) as usize)
 }
 
-/// Where the run of plain string bytes from `i` ends: eight bytes at a time, then one by one.
+/// The eight bytes of `s` from `i`, as a little-endian word.
+fn word(s: &[u8], i: usize) -> Option<u64> {
+    let chunk: [u8; 8] = s.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+/// Where the run of plain string bytes from `i` ends: eight bytes at a time, the last few
+/// one by one.
 fn plain_run(s: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = s.get(i..i + 8) {
-        // A chunk of eight bytes always converts; zeros would only end the fast loop.
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if ends_run(w) {
-            break;
+    while let Some(w) = word(s, i) {
+        if let Some(at) = first_special(w) {
+            return i + at;
         }
         i += 8;
     }
@@ -163,6 +171,25 @@ fn plain_run(s: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The first quote or backslash at or after `i`: a word at a time nearby (strings in
+/// exports are short between escapes), then by `memchr`.
+pub(crate) fn quote_or_backslash(s: &[u8], i: usize) -> Option<usize> {
+    for step in [0, 8] {
+        let Some(w) = word(s, i + step) else {
+            break;
+        };
+        let m = equal_bytes(w, b'"') | equal_bytes(w, b'\\');
+        if m != 0 {
+            return Some(i + step + (m.trailing_zeros() / 8) as usize);
+        }
+        if step == 8 {
+            let from = i + 16;
+            return memchr::memchr2(b'"', b'\\', s.get(from..)?).map(|at| from + at);
+        }
+    }
+    memchr::memchr2(b'"', b'\\', s.get(i..)?).map(|at| i + at)
 }
 
 struct Tokens<'a> {
@@ -416,13 +443,40 @@ mod tests {
 
     #[test]
     fn plain_runs_end_where_a_byte_by_byte_scan_ends() {
-        let text = "abcdefghij\u{e9}klmnopqrstuvwxyz0123456789\"tail\\x\u{1}\u{7f}\u{ff}";
+        let text = "abcdefghij\u{e9}klmnopqrstuvwxyz0123456789\"tail\\x\u{1}\u{7f}\u{ff}\
+                    \\\"\\\\\"\u{1f} \u{20}\u{21}\u{5b}\u{5d}\u{80}\"\"\\";
         let bytes = text.as_bytes();
-        for start in 0..bytes.len() {
+        for start in 0..=bytes.len() {
             let slow = (start..bytes.len())
                 .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f))
                 .unwrap_or(bytes.len());
             assert_eq!(plain_run(bytes, start), slow, "from {start}");
+            let quote = (start..bytes.len()).find(|&i| matches!(bytes[i], b'"' | b'\\'));
+            assert_eq!(quote_or_backslash(bytes, start), quote, "from {start}");
+        }
+        // Seeded random bytes, rich in the bytes that end runs and their neighbours.
+        let alphabet = b"\"\\\x00\x01\x1f\x20\x21\x5b\x5c\x5d\x7f\x80\xa2\xdc\xffab";
+        let mut state: u64 = 3;
+        for _ in 0..3000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (state >> 58) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|k| alphabet[((state >> (k % 50)) as usize + k * 7) % alphabet.len()])
+                .collect();
+            for start in 0..=len {
+                let slow = (start..len)
+                    .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f))
+                    .unwrap_or(len);
+                assert_eq!(plain_run(&bytes, start), slow, "{bytes:?} from {start}");
+                let quote = (start..len).find(|&i| matches!(bytes[i], b'"' | b'\\'));
+                assert_eq!(
+                    quote_or_backslash(&bytes, start),
+                    quote,
+                    "{bytes:?} {start}"
+                );
+            }
         }
     }
 

@@ -19,6 +19,43 @@ pub fn skim_members_until<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str
     walk(text, member).is_ok()
 }
 
+/// A property name, and how to count where JSON text mentions it.
+pub struct KeyFinder {
+    key: String,
+    /// The key between quotes, when that is the only way to write it in text without a
+    /// backslash (it has no character that may be escaped).
+    quoted: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl KeyFinder {
+    pub fn new(key: &str) -> KeyFinder {
+        let plain = !key
+            .bytes()
+            .any(|b| matches!(b, b'"' | b'\\' | b'/' | 0..=0x1f));
+        KeyFinder {
+            key: key.to_string(),
+            quoted: plain.then(|| memchr::memmem::Finder::new(&format!("\"{key}\"")).into_owned()),
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// How many members with this name the JSON text `text` can hold, at most 2, told
+    /// from its bytes: `None` when that cannot be told (a key that may be escaped, or a
+    /// text with a backslash). Mentions inside strings and nested values count too: only
+    /// 0 says that no member has the name, and 1 that a member found is the only one.
+    pub fn mentions(&self, text: &str) -> Option<usize> {
+        let quoted = self.quoted.as_ref()?;
+        let bytes = text.as_bytes();
+        if memchr::memchr(b'\\', bytes).is_some() {
+            return None;
+        }
+        Some(quoted.find_iter(bytes).take(2).count())
+    }
+}
+
 /// Calls `element(value)` for each element of the array `text`; false when the text does
 /// not hold together.
 pub fn skim_elements<'a>(text: &'a str, mut element: impl FnMut(&'a str)) -> bool {
@@ -95,7 +132,7 @@ fn ws(s: &[u8], mut i: usize) -> usize {
 fn string_end(s: &[u8], mut i: usize) -> Result<usize, ()> {
     i += 1;
     loop {
-        let at = i + memchr::memchr2(b'"', b'\\', s.get(i..).ok_or(())?).ok_or(())?;
+        let at = crate::json_scan::quote_or_backslash(s, i).ok_or(())?;
         if s[at] == b'"' {
             return Ok(at + 1);
         }
@@ -183,6 +220,19 @@ mod tests {
         }));
         assert_eq!(got, [("a", "1"), ("b", r#""x""#)]);
         assert!(!skim_members_until(text, |_, _| false));
+    }
+
+    #[test]
+    fn keys_told_from_bytes() {
+        let text = r#"{"a":1,"b":{"a":2},"c":"x"}"#;
+        let count = |key: &str, text: &str| KeyFinder::new(key).mentions(text);
+        assert_eq!(count("a", text), Some(2));
+        assert_eq!(count("b", text), Some(1));
+        assert_eq!(count("z", text), Some(0));
+        assert_eq!(count("a/b", text), None);
+        assert_eq!(count("a", r#"{"\u0061":1}"#), None);
+        assert_eq!(count("a", r#"{"b":"\"a\""}"#), None);
+        assert_eq!(KeyFinder::new("k").key(), "k");
     }
 
     #[test]
