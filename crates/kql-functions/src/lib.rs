@@ -14,6 +14,7 @@ pub mod barrier;
 pub mod build_dynamic;
 mod build_schema;
 pub mod calendar;
+mod coalesce;
 pub mod coerce;
 pub mod convert;
 pub mod dynamic;
@@ -65,6 +66,7 @@ use std::sync::Arc;
 pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     let mut v = Vec::new();
     v.extend(dynamic::udfs());
+    v.push(coalesce::COALESCE_TEXT.clone());
     v.extend(text::udfs());
     v.extend(convert::udfs());
     v.extend(build_dynamic::udfs());

@@ -191,20 +191,10 @@ fn coalesce(_: &CallCtx, args: Vec<Typed>) -> Result<Typed, String> {
     let (exprs, ty) = unify(args)?;
     if ty == KType::String {
         // Kusto: the first non-empty string.
-        let mut builder: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> =
-            None;
-        for e in exprs {
-            let cond = e.clone().is_not_null().and(e.clone().not_eq(lit("")));
-            builder = Some(match builder {
-                None => when(cond, e),
-                Some(mut b) => b.when(cond, e),
-            });
-        }
-        let expr = match builder {
-            Some(mut b) => b.otherwise(lit("")).map_err(|e| e.to_string())?,
-            None => lit(""),
-        };
-        return Ok(Typed::new(expr, KType::String));
+        return Ok(Typed::new(
+            crate::coalesce::COALESCE_TEXT.call(exprs),
+            KType::String,
+        ));
     }
     Ok(Typed::new(f::coalesce(exprs), ty))
 }

@@ -101,6 +101,13 @@ pub fn is_compact(value: &[u8]) -> bool {
     let mut digits = 0;
     let mut i = 0;
     while i < value.len() {
+        if in_string {
+            // Only quotes and escapes matter inside a string.
+            match quote_or_backslash(value, i) {
+                Some(at) => i = at,
+                None => return true,
+            }
+        }
         let b = value[i];
         if in_string {
             match b {
