@@ -10,6 +10,9 @@ use std::path::Path;
 /// How much is read at a time (a longer line grows the block).
 const BLOCK: usize = 4 << 20;
 
+/// The least read at a time: what is left of a small range, or the end of its last line.
+const MIN_READ: usize = 64 << 10;
+
 /// Whole lines, and the file offset of their first byte.
 pub struct Block {
     pub offset: u64,
@@ -56,7 +59,9 @@ impl LineBlocks {
             let mut buf = std::mem::take(&mut self.carry);
             let offset = self.carry_offset;
             let have = buf.len();
-            buf.resize(have + self.block, 0);
+            // No bigger a buffer than the range needs (small files cost no 4 MiB each).
+            let left = usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+            buf.resize(have + self.block.min(left.max(MIN_READ)), 0);
             let n = read_full(&self.file, &mut buf[have..], self.pos)?;
             buf.truncate(have + n);
             self.pos += n as u64;
