@@ -13,6 +13,7 @@ mod ndjson_line;
 mod ndjson_scan;
 mod ndjson_table;
 mod parquet;
+mod range_batches;
 mod scan_filter;
 pub mod schema;
 mod survey;
