@@ -117,10 +117,9 @@ fn dyn_get_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                 Step::Index(_) => whole_path = false,
             }
         }
-        let keys: Vec<&KeyFinder> = finders.iter().flatten().collect();
         if whole_path
             && let Some(text) = input.get(row)
-            && let Some(found) = member_path(text, &keys)
+            && let Some(found) = member_path(text, finders.iter().flatten())
         {
             out.append_option(found.and_then(compact_text));
             continue;

@@ -5,12 +5,15 @@
 //! parse can tell; the callers then parse. Text that breaks the rule never panics a reader.
 
 use kql_types::json_scan::{document, is_compact, unescape};
-use kql_types::json_skim::{KeyFinder, skim_elements, skim_members_until};
+use kql_types::json_skim::{KeyFinder, skim_elements, skim_members};
 use std::borrow::Cow;
 
 /// The raw text of the value at `keys` (object properties, outermost first): `Some(None)`
 /// when a property is missing or a step meets a value that is not an object.
-pub fn member_path<'a>(text: &'a str, keys: &[&KeyFinder]) -> Option<Option<&'a str>> {
+pub fn member_path<'a, 'k>(
+    text: &'a str,
+    keys: impl IntoIterator<Item = &'k KeyFinder>,
+) -> Option<Option<&'a str>> {
     let mut cur = text;
     for key in keys {
         match cur.as_bytes().first()? {
@@ -25,7 +28,7 @@ pub fn member_path<'a>(text: &'a str, keys: &[&KeyFinder]) -> Option<Option<&'a 
             return Some(None);
         }
         let mut found = None;
-        let whole = skim_members_until(cur, |raw, value| {
+        let whole = skim_members(cur, |raw, value| {
             let same = if raw.contains('\\') {
                 unescape(raw) == key.key()
             } else {
@@ -101,8 +104,7 @@ mod tests {
         let j = r#"{"a":{"b":[1,2],"c":"x\"y"},"a\u0031":5,"d":null,"a":{"b":7}}"#;
         let path = |text: &str, keys: &[&str]| -> Option<Option<String>> {
             let finders: Vec<KeyFinder> = keys.iter().map(|k| KeyFinder::new(k)).collect();
-            let refs: Vec<&KeyFinder> = finders.iter().collect();
-            member_path(text, &refs).map(|v| v.map(str::to_string))
+            member_path(text, &finders).map(|v| v.map(str::to_string))
         };
         let some = |v: &str| Some(Some(v.to_string()));
         assert_eq!(path(j, &["a", "b"]), some("7"));

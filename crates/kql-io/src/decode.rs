@@ -40,7 +40,7 @@ fn typed(span: Option<&str>) -> Option<Raw<'_>> {
 }
 
 /// A valid JSON value's text as `serde_json` writes it.
-fn compact(text: &str) -> Cow<'_, str> {
+pub(crate) fn compact(text: &str) -> Cow<'_, str> {
     if is_compact(text.as_bytes()) {
         return Cow::Borrowed(text);
     }

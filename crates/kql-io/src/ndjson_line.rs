@@ -3,7 +3,7 @@
 //! the lines of an export mostly repeat one key order.
 
 use kql_types::json_scan::{members, unescape};
-use kql_types::json_skim::skim_members_until;
+use kql_types::json_skim::skim_members;
 use serde_json::Value;
 
 /// What is wrong with a line, and the 1-based column.
@@ -49,7 +49,7 @@ pub fn trusted_line_members<'a>(
     }
     if let Ok(text) = std::str::from_utf8(bare) {
         let mut position = 0;
-        let skimmed = skim_members_until(text, |k, v| {
+        let skimmed = skim_members(text, |k, v| {
             position += 1;
             member(position - 1, k, v)
         });

@@ -3,6 +3,7 @@
 //! and row groups it needs. Other files are read whole: the declared schema or the Arrow
 //! type decides each column's Kusto type, and values are cast to it.
 
+use crate::decode::compact;
 use crate::error::LoadError;
 use crate::json::{LoadedTable, Skipped};
 use crate::schema::TableSchema;
@@ -16,7 +17,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use kql_types::json_scan::{document, is_compact};
+use kql_types::json_scan::document;
 use kql_types::{KType, TYPE_METADATA_KEY};
 use std::path::Path;
 use std::sync::Arc;
@@ -94,17 +95,13 @@ fn stored_dynamic(array: &ArrayRef) -> ArrayRef {
     let stored: StringArray = texts
         .iter()
         .map(|t| {
-            let t = t?;
-            if t.trim().is_empty() || t == "null" {
+            let json = t?.trim();
+            if json.is_empty() || json == "null" {
                 return None;
             }
-            if document(t.as_bytes()).is_some() && t.trim() == t && is_compact(t.as_bytes()) {
-                return Some(t.to_string());
-            }
-            Some(match serde_json::from_str::<serde_json::Value>(t) {
-                Ok(serde_json::Value::Null) => return None,
-                Ok(v) => v.to_string(),
-                Err(_) => serde_json::Value::String(t.to_string()).to_string(),
+            Some(match document(json.as_bytes()) {
+                Some(_) => compact(json).into_owned(),
+                None => serde_json::Value::String(t?.to_string()).to_string(),
             })
         })
         .collect();

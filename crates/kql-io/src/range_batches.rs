@@ -118,7 +118,6 @@ impl RangeBatches {
         // so far: first those of the first filter, then those of the next filter for the
         // rows still kept, and so on.
         let partial = range.trusted && range.unique_keys && width <= 64;
-        let bit = |c: usize| 1u64.checked_shl(c as u32).unwrap_or(0);
         let every: u64 = if width >= 64 {
             u64::MAX
         } else {
@@ -182,14 +181,14 @@ impl RangeBatches {
             |(at, (msg, col)): (usize, LineError)| changed(range, start + at as u64, &msg, col);
         for f in &spec.filters {
             rows_read
-                .complete(&mut reader, mask(f.columns()), &passed.kept())
+                .complete(&mut reader, mask(f.columns()), passed.kept())
                 .map_err(located)?;
             if !passed.apply(f, rows_read.spans, &types)? {
                 return Ok(None);
             }
         }
         rows_read
-            .complete(&mut reader, every, &passed.kept())
+            .complete(&mut reader, every, passed.kept())
             .map_err(located)?;
         let (arrays, rows) = passed.output(&spans, &types, spec.output)?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
@@ -216,9 +215,9 @@ impl<'l> RowsRead<'_, 'l> {
         &mut self,
         reader: &mut LineReader<'l>,
         need: u64,
-        kept: &[usize],
+        kept: impl Iterator<Item = usize>,
     ) -> Result<(), (usize, LineError)> {
-        for &r in kept {
+        for r in kept {
             if self.met[r] & need == need {
                 continue;
             }
@@ -257,7 +256,7 @@ impl<'s> LineReader<'s> {
             let slot = slots.slot(position, raw_key, |key| index.get(key).copied());
             if let Some(i) = slot {
                 found.push((i, value));
-                seen |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                seen |= bit(i);
             }
             stopped = partial && seen & need == need;
             stopped
@@ -271,6 +270,12 @@ impl<'s> LineReader<'s> {
         };
         Ok(read?.then_some(if stopped { seen } else { u64::MAX }))
     }
+}
+
+/// The bit of column `c` in a set of columns (none past the 64th: such scans read lines
+/// whole).
+fn bit(c: usize) -> u64 {
+    1u64.checked_shl(c as u32).unwrap_or(0)
 }
 
 /// The error for a line of a trusted file that does not read: the file changed.

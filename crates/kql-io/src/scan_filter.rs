@@ -146,10 +146,10 @@ impl Passed {
     }
 
     /// The rows kept, by index in the batch.
-    pub fn kept(&self) -> Vec<usize> {
+    pub fn kept(&self) -> Box<dyn Iterator<Item = usize> + '_> {
         match &self.kept {
-            Some(k) => k.clone(),
-            None => (0..self.rows).collect(),
+            Some(rows) => Box::new(rows.iter().copied()),
+            None => Box::new(0..self.rows),
         }
     }
 

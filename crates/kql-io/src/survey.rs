@@ -172,9 +172,9 @@ fn survey_range(
             });
             // A skipped line's values count for nothing.
             if read == Ok(true) {
+                // `seen[i]` is the last line (counted from 1) that had field i.
+                seen.resize(fields.len(), 0);
                 for (i, value) in found.drain(..) {
-                    // `seen[i]` is the last line (counted from 1) that had field i.
-                    seen.resize(fields.len(), 0);
                     part.repeated_keys |= seen[i] == part.lines;
                     seen[i] = part.lines;
                     let f = &mut fields[i];

@@ -4,18 +4,9 @@
 //! does not hold together still ends in `Err`, never in a panic.
 
 /// Calls `member(raw_key, value)` for each member of the object `text`, as
-/// `json_scan::members` does; false when the text does not hold together.
-pub fn skim_members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> bool {
-    walk(text, |k, v| {
-        member(k, v);
-        false
-    })
-    .is_ok()
-}
-
-/// `skim_members` that stops after the member for which `member` returns true (the rest
+/// `json_scan::members` does, and stops after a member for which it returns true (the rest
 /// of the text is not looked at); false when the text read does not hold together.
-pub fn skim_members_until<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
+pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
     walk(text, member).is_ok()
 }
 
@@ -193,7 +184,10 @@ mod tests {
         ] {
             let (mut want, mut got) = (Vec::new(), Vec::new());
             members(text, |k, v| want.push((k, v))).unwrap();
-            assert!(skim_members(text, |k, v| got.push((k, v))));
+            assert!(skim_members(text, |k, v| {
+                got.push((k, v));
+                false
+            }));
             assert_eq!(got, want, "{text}");
         }
         for broken in [
@@ -206,7 +200,7 @@ mod tests {
             "[1]",
             r#"{"a":1 x"#,
         ] {
-            assert!(!skim_members(broken, |_, _| {}), "{broken}");
+            assert!(!skim_members(broken, |_, _| false), "{broken}");
         }
     }
 
@@ -214,12 +208,12 @@ mod tests {
     fn skimming_stops_where_asked() {
         let mut got = Vec::new();
         let text = r#"{"a":1,"b":"x","c":[2],"d":"#;
-        assert!(skim_members_until(text, |k, v| {
+        assert!(skim_members(text, |k, v| {
             got.push((k, v));
             k == "b"
         }));
         assert_eq!(got, [("a", "1"), ("b", r#""x""#)]);
-        assert!(!skim_members_until(text, |_, _| false));
+        assert!(!skim_members(text, |_, _| false));
     }
 
     #[test]
