@@ -4,7 +4,7 @@
 //! structure, and check compactness where they hand text on. `None` says that only a full
 //! parse can tell; the callers then parse. Text that breaks the rule never panics a reader.
 
-use kql_types::json_scan::{document, is_compact, unescape};
+use kql_types::json_scan::{checked_document, is_compact, unescape};
 use kql_types::json_skim::{KeyFinder, skim_elements, skim_members};
 use std::borrow::Cow;
 
@@ -80,7 +80,8 @@ pub fn array_elements(text: &str) -> Option<Vec<Option<&str>>> {
 /// `parse_json` then returns unchanged).
 pub fn is_stored_container(text: &str) -> bool {
     let bytes = text.as_bytes();
-    matches!(bytes.first(), Some(b'{' | b'[')) && document(bytes).is_some() && is_compact(bytes)
+    matches!(bytes.first(), Some(b'{' | b'['))
+        && checked_document(bytes).is_some_and(|(_, compact)| compact)
 }
 
 /// A valid JSON value's text as the engine stores it: compact.

@@ -7,7 +7,7 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
     Int64Builder, StringBuilder, TimestampNanosecondBuilder,
 };
-use kql_types::json_scan::{document, is_compact, unescape};
+use kql_types::json_scan::{checked_document, is_compact, unescape};
 use kql_types::{KType, parse_datetime, parse_timespan};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -129,14 +129,11 @@ fn text(span: Option<&str>) -> Cow<'_, str> {
 /// JSON text of a dynamic column; a string that holds an object or array is that value.
 fn dynamic(span: Option<&str>) -> Option<Cow<'_, str>> {
     Some(match raw(span)? {
-        Raw::Text { written, text } => match document(text.as_bytes()) {
-            Some(b'{' | b'[') => {
+        Raw::Text { written, text } => match checked_document(text.as_bytes()) {
+            Some((b'{' | b'[', true)) => text,
+            Some((b'{' | b'[', false)) => {
                 let inner = text.trim_matches([' ', '\t', '\n', '\r']);
-                if inner.len() == text.len() && is_compact(text.as_bytes()) {
-                    text
-                } else {
-                    Cow::Owned(compact(inner).into_owned())
-                }
+                Cow::Owned(compact(inner).into_owned())
             }
             _ if is_compact(written.as_bytes()) => Cow::Borrowed(written),
             _ => Cow::Owned(dynamic_of(Some(&Value::String(text.into_owned())))?),

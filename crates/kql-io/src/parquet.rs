@@ -17,7 +17,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use kql_types::json_scan::document;
+use kql_types::json_scan::checked_document;
 use kql_types::{KType, TYPE_METADATA_KEY};
 use std::path::Path;
 use std::sync::Arc;
@@ -99,8 +99,9 @@ fn stored_dynamic(array: &ArrayRef) -> ArrayRef {
             if json.is_empty() || json == "null" {
                 return None;
             }
-            Some(match document(json.as_bytes()) {
-                Some(_) => compact(json).into_owned(),
+            Some(match checked_document(json.as_bytes()) {
+                Some((_, true)) => json.to_string(),
+                Some((_, false)) => compact(json).into_owned(),
                 None => serde_json::Value::String(t?.to_string()).to_string(),
             })
         })

@@ -46,10 +46,7 @@ pub struct Invalid(pub usize);
 /// (JSON whitespace around it allowed): `raw_key` is the key's text between its quotes,
 /// still escaped; `value` the text of the value. (Every cut falls next to an ASCII byte.)
 pub fn members<'a>(line: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> Result<(), Invalid> {
-    let mut t = Tokens {
-        s: line.as_bytes(),
-        i: 0,
-    };
+    let mut t = Tokens::new(line.as_bytes());
     t.ws();
     t.expect(b'{')?;
     t.ws();
@@ -85,12 +82,17 @@ pub fn members<'a>(line: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> R
 
 /// Whether `text` is one JSON value (whitespace around it allowed), and its first byte.
 pub fn document(text: &[u8]) -> Option<u8> {
-    let mut t = Tokens { s: text, i: 0 };
+    checked_document(text).map(|(first, _)| first)
+}
+
+/// `document`, and in the same pass whether the text is compact (`is_compact`).
+pub fn checked_document(text: &[u8]) -> Option<(u8, bool)> {
+    let mut t = Tokens::new(text);
     t.ws();
     let first = t.peek()?;
     t.value(0).ok()?;
     t.ws();
-    (t.i == text.len()).then_some(first)
+    (t.i == text.len()).then_some((first, !t.loose))
 }
 
 /// Whether `value` (one valid JSON value, no whitespace around it) is already written the
@@ -200,9 +202,21 @@ pub(crate) fn quote_or_backslash(s: &[u8], i: usize) -> Option<usize> {
 struct Tokens<'a> {
     s: &'a [u8],
     i: usize,
+    /// Something `is_compact` rejects was seen: whitespace between tokens, a fraction, an
+    /// exponent, `-0`, an integer of more than 18 digits, or an escape `serde_json` does
+    /// not write.
+    loose: bool,
 }
 
-impl Tokens<'_> {
+impl<'a> Tokens<'a> {
+    fn new(s: &'a [u8]) -> Self {
+        Tokens {
+            s,
+            i: 0,
+            loose: false,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -225,6 +239,7 @@ impl Tokens<'_> {
     fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;
+            self.loose = true;
         }
     }
 
@@ -259,24 +274,30 @@ impl Tokens<'_> {
     }
 
     fn number(&mut self) -> Result<(), Invalid> {
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.i += 1;
         }
         match self.peek() {
-            Some(b'0') => self.i += 1,
+            Some(b'0') => {
+                self.i += 1;
+                self.loose |= negative;
+            }
             Some(b'1'..=b'9') => {
-                self.digits();
+                self.loose |= self.digits() > 18;
             }
             _ => return Err(Invalid(self.i)),
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
+            self.loose = true;
             if self.digits() == 0 {
                 return Err(Invalid(self.i));
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.i += 1;
+            self.loose = true;
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.i += 1;
             }
@@ -297,8 +318,10 @@ impl Tokens<'_> {
             match b {
                 b'"' => break,
                 b'\\' => match self.next()? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'"' | b'\\' | b'n' | b'r' | b't' => {}
+                    b'/' | b'b' | b'f' => self.loose = true,
                     b'u' => {
+                        self.loose = true;
                         let hex = self.s.get(self.i..self.i + 4).ok_or(Invalid(self.i))?;
                         if !hex.iter().all(u8::is_ascii_hexdigit) {
                             return Err(Invalid(self.i));
@@ -439,6 +462,8 @@ mod tests {
             (r#"[12345678901234567890]"#, false),
         ] {
             assert_eq!(is_compact(text.as_bytes()), compact, "{text}");
+            let first = text.as_bytes()[0];
+            assert_eq!(checked_document(text.as_bytes()), Some((first, compact)));
             if compact {
                 let v: serde_json::Value = serde_json::from_str(text).unwrap();
                 assert_eq!(v.to_string(), text);
@@ -521,8 +546,12 @@ mod tests {
                     serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text);
                 assert_eq!(members(text, |_, _| {}).is_ok(), serde.is_ok(), "{text}");
                 crate::json_skim::skim_members(text, |_, _| false);
-                let _ = document(text.as_bytes());
-                let _ = is_compact(text.as_bytes());
+                // One pass tells what the two checks tell.
+                let checked = checked_document(text.as_bytes());
+                assert_eq!(checked.map(|c| c.0), document(text.as_bytes()), "{text}");
+                if let Some((_, compact)) = checked {
+                    assert_eq!(compact, is_compact(text.as_bytes()), "{text}");
+                }
             }
         }
     }
