@@ -3,7 +3,7 @@
 //! the lines of an export mostly repeat one key order.
 
 use kql_types::json_scan::{members, unescape};
-use kql_types::json_skim::skim_members;
+use kql_types::json_skim::skim_member_bytes;
 use serde_json::Value;
 
 /// What is wrong with a line, and the 1-based column.
@@ -37,8 +37,9 @@ pub fn line_members<'a>(
 }
 
 /// `line_members` for a line of a file the loader found valid throughout: its members are
-/// skimmed (`json_skim`) until `member` returns true; only a line that does not hold
-/// together is walked and checked (then every member is handed out).
+/// skimmed (`json_skim`) until `member` returns true, and checked as UTF-8 only as far as
+/// they are read; only a line that does not hold together is walked and checked (then
+/// every member is handed out).
 pub fn trusted_line_members<'a>(
     line: &'a [u8],
     mut member: impl FnMut(usize, &'a str, &'a str) -> bool,
@@ -47,15 +48,13 @@ pub fn trusted_line_members<'a>(
     if bare.iter().all(u8::is_ascii_whitespace) {
         return Ok(false);
     }
-    if let Ok(text) = std::str::from_utf8(bare) {
-        let mut position = 0;
-        let skimmed = skim_members(text, |k, v| {
-            position += 1;
-            member(position - 1, k, v)
-        });
-        if skimmed {
-            return Ok(true);
-        }
+    let mut position = 0;
+    let skimmed = skim_member_bytes(bare, |k, v| {
+        position += 1;
+        member(position - 1, k, v)
+    });
+    if skimmed {
+        return Ok(true);
     }
     // Members already handed out are handed out again, in order: the last of each wins.
     line_members(line, |p, k, v| {

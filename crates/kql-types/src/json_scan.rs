@@ -556,6 +556,47 @@ mod tests {
         }
     }
 
+    /// Seeded random strings dense with escapes, quotes and control bytes, across word
+    /// boundaries: a string is accepted exactly when serde_json accepts it, and the
+    /// compact flag is `is_compact`'s.
+    #[test]
+    fn escape_dense_strings_are_judged_as_serde_json_judges_them() {
+        let alphabet = b"\\\"\\\\nrtu/bfx0aDcE19 \x01\x7f\xc3\xa9";
+        let mut state: u64 = 11;
+        let (mut accepted, mut rejected) = (0, 0);
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (state >> 59) as usize + 2;
+            let mut bytes = vec![b'"'];
+            bytes.extend(
+                (0..len)
+                    .map(|k| alphabet[((state >> (k % 40)) as usize ^ (k * 13)) % alphabet.len()]),
+            );
+            bytes.push(b'"');
+            // UTF-8 is checked apart, for whole lines.
+            if std::str::from_utf8(&bytes).is_err() {
+                continue;
+            }
+            let serde = serde_json::from_slice::<String>(&bytes).is_ok();
+            let ours = checked_document(&bytes);
+            assert_eq!(
+                ours.is_some(),
+                serde,
+                "{:?}",
+                String::from_utf8_lossy(&bytes)
+            );
+            if let Some((_, compact)) = ours {
+                assert_eq!(compact, is_compact(&bytes));
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        assert!(accepted > 1000 && rejected > 1000, "{accepted} {rejected}");
+    }
+
     #[test]
     fn documents() {
         assert_eq!(document(b" [1, 2] "), Some(b'['));

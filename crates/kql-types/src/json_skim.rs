@@ -3,11 +3,42 @@
 //! quote to backslash, without checking escapes, numbers or literals again. Text that
 //! does not hold together still ends in `Err`, never in a panic.
 
+use std::ops::Range;
+
 /// Calls `member(raw_key, value)` for each member of the object `text`, as
 /// `json_scan::members` does, and stops after a member for which it returns true (the rest
 /// of the text is not looked at); false when the text read does not hold together.
-pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
-    walk(text, member).is_ok()
+pub fn skim_members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
+    let mut sliced = true;
+    let walked = walk(text.as_bytes(), |key, value| {
+        match (text.get(key), text.get(value)) {
+            (Some(k), Some(v)) => member(k, v),
+            _ => {
+                sliced = false;
+                true
+            }
+        }
+    });
+    walked.is_ok() && sliced
+}
+
+/// `skim_members` over bytes that may not all be UTF-8 checked yet: only the keys and
+/// values handed out are checked (false when one is not UTF-8), so that a member found
+/// early spares the check of the rest.
+pub fn skim_member_bytes<'a>(
+    bytes: &'a [u8],
+    mut member: impl FnMut(&'a str, &'a str) -> bool,
+) -> bool {
+    let mut checked = true;
+    let text = |range| std::str::from_utf8(&bytes[range]);
+    let walked = walk(bytes, |key, value| match (text(key), text(value)) {
+        (Ok(k), Ok(v)) => member(k, v),
+        _ => {
+            checked = false;
+            true
+        }
+    });
+    walked.is_ok() && checked
 }
 
 /// A property name, and how to count where JSON text mentions it.
@@ -77,8 +108,9 @@ pub fn skim_elements<'a>(text: &'a str, mut element: impl FnMut(&'a str)) -> boo
     }
 }
 
-fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str) -> bool) -> Result<(), ()> {
-    let s = text.as_bytes();
+/// The object's members as the byte ranges of each raw key and value, until `member`
+/// returns true.
+fn walk(s: &[u8], mut member: impl FnMut(Range<usize>, Range<usize>) -> bool) -> Result<(), ()> {
     let mut i = ws(s, 0);
     if s.get(i) != Some(&b'{') {
         return Err(());
@@ -93,14 +125,14 @@ fn walk<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str) -> bool) -> 
             return Err(());
         }
         let key_end = string_end(s, i)?;
-        let key = text.get(i + 1..key_end - 1).ok_or(())?;
+        let key = i + 1..key_end - 1;
         i = ws(s, key_end);
         if s.get(i) != Some(&b':') {
             return Err(());
         }
         let start = ws(s, i + 1);
         let end = value_end(s, start)?;
-        if member(key, text.get(start..end).ok_or(())?) {
+        if member(key, start..end) {
             return Ok(());
         }
         i = ws(s, end);
@@ -213,6 +245,15 @@ mod tests {
             k == "b"
         }));
         assert_eq!(got, [("a", "1"), ("b", r#""x""#)]);
+        // Bytes are checked as UTF-8 only as far as they are read.
+        let bytes = b"{\"a\":\"\xc3\xa9\",\"b\":\"\xff\"}";
+        let mut first = None;
+        assert!(skim_member_bytes(bytes, |k, v| {
+            first = Some((k, v));
+            true
+        }));
+        assert_eq!(first, Some(("a", "\"\u{e9}\"")));
+        assert!(!skim_member_bytes(bytes, |_, _| false));
         assert!(!skim_members(text, |_, _| false));
     }
 
