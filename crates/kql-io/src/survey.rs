@@ -197,6 +197,7 @@ fn survey_range(
                 }
             }
         }
+        blocks.recycle(block);
     }
     Ok(part)
 }

@@ -8,16 +8,16 @@ use std::borrow::Cow;
 
 /// The text of a JSON string's contents (between the quotes, already validated).
 pub fn unescape(inner: &str) -> Cow<'_, str> {
-    if !inner.contains('\\') {
+    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else {
         return Cow::Borrowed(inner);
-    }
-    if inner.contains("\\u") {
+    };
+    if memchr::memmem::find(&inner.as_bytes()[first..], b"\\u").is_some() {
         let quoted = format!("\"{inner}\"");
         return Cow::Owned(serde_json::from_str(&quoted).unwrap_or(quoted));
     }
     let mut out = String::with_capacity(inner.len());
     let mut rest = inner;
-    while let Some(at) = rest.find('\\') {
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let mut chars = rest[at + 1..].chars();
         match chars.next() {
