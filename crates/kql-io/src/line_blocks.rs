@@ -32,8 +32,6 @@ pub struct LineBlocks {
     skip_first: bool,
     done: bool,
     block: usize,
-    /// A block's buffer handed back (`recycle`), read into next without zeroing it again.
-    spare: Vec<u8>,
 }
 
 impl LineBlocks {
@@ -52,38 +50,19 @@ impl LineBlocks {
             skip_first: start > 0,
             done: start >= end && start > 0,
             block,
-            spare: Vec::new(),
         })
-    }
-
-    /// Hands a block's buffer back for the next read: a reader that does costs no fresh
-    /// memory (zeroed, and faulted in by the kernel) per block.
-    pub fn recycle(&mut self, block: Block) {
-        let mut bytes = block.bytes;
-        bytes.resize(bytes.capacity(), 0);
-        self.spare = bytes;
     }
 
     /// The next block of whole lines, `None` at the end of the range.
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
         while !self.done {
-            let carry = std::mem::take(&mut self.carry);
+            let mut buf = std::mem::take(&mut self.carry);
             let offset = self.carry_offset;
-            let have = carry.len();
+            let have = buf.len();
             // No bigger a buffer than the range needs (small files cost no 4 MiB each).
             let left = usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX);
-            let want = have + self.block.min(left.max(MIN_READ));
-            let mut buf = match std::mem::take(&mut self.spare) {
-                mut spare if spare.len() >= have => {
-                    spare[..have].copy_from_slice(&carry);
-                    spare
-                }
-                _ => carry,
-            };
-            if buf.len() < want {
-                buf.resize(want, 0);
-            }
-            let n = read_full(&self.file, &mut buf[have..want], self.pos)?;
+            buf.resize(have + self.block.min(left.max(MIN_READ)), 0);
+            let n = read_full(&self.file, &mut buf[have..], self.pos)?;
             buf.truncate(have + n);
             self.pos += n as u64;
             let eof = n == 0;
@@ -200,18 +179,12 @@ mod tests {
         let mut out = Vec::new();
         for (s, e) in ranges(len, parts) {
             let mut r = LineBlocks::with_block(path, s, e, block).unwrap();
-            let mut recycling = false;
             while let Some(b) = r.next_block().unwrap() {
                 let mut at = b.offset;
                 for line in b.bytes.split_inclusive(|c| *c == b'\n') {
                     out.push((at, String::from_utf8_lossy(line).into_owned()));
                     at += line.len() as u64;
                 }
-                // Every other block's buffer is handed back.
-                if recycling {
-                    r.recycle(b);
-                }
-                recycling = !recycling;
             }
         }
         out

@@ -94,12 +94,7 @@ impl RangeBatches {
             .is_none_or(|b| self.cursor >= b.bytes.len());
         if exhausted {
             let next = match self.blocks.as_mut() {
-                Some(blocks) => {
-                    if let Some(used) = self.block.take() {
-                        blocks.recycle(used);
-                    }
-                    blocks.next_block().map_err(|e| io(&range.path, e))?
-                }
+                Some(blocks) => blocks.next_block().map_err(|e| io(&range.path, e))?,
                 None => None,
             };
             let Some(mut block) = next else {

@@ -197,7 +197,6 @@ fn survey_range(
                 }
             }
         }
-        blocks.recycle(block);
     }
     Ok(part)
 }
