@@ -30,9 +30,9 @@ pub fn skim_member_bytes<'a>(
     mut member: impl FnMut(&'a str, &'a str) -> bool,
 ) -> bool {
     let mut checked = true;
-    let text = |range| std::str::from_utf8(&bytes[range]);
+    let text = |range| bytes.get(range).and_then(|b| std::str::from_utf8(b).ok());
     let walked = walk(bytes, |key, value| match (text(key), text(value)) {
-        (Ok(k), Ok(v)) => member(k, v),
+        (Some(k), Some(v)) => member(k, v),
         _ => {
             checked = false;
             true
