@@ -8,18 +8,8 @@ use std::ops::Range;
 /// Calls `member(raw_key, value)` for each member of the object `text`, as
 /// `json_scan::members` does, and stops after a member for which it returns true (the rest
 /// of the text is not looked at); false when the text read does not hold together.
-pub fn skim_members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
-    let mut sliced = true;
-    let walked = walk(text.as_bytes(), |key, value| {
-        match (text.get(key), text.get(value)) {
-            (Some(k), Some(v)) => member(k, v),
-            _ => {
-                sliced = false;
-                true
-            }
-        }
-    });
-    walked.is_ok() && sliced
+pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str) -> bool) -> bool {
+    skim_sliced(text.as_bytes(), |range| text.get(range), member)
 }
 
 /// `skim_members` over bytes that may not all be UTF-8 checked yet: only the keys and
@@ -27,18 +17,27 @@ pub fn skim_members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str) 
 /// early spares the check of the rest.
 pub fn skim_member_bytes<'a>(
     bytes: &'a [u8],
+    member: impl FnMut(&'a str, &'a str) -> bool,
+) -> bool {
+    let text = |range| bytes.get(range).and_then(|b| std::str::from_utf8(b).ok());
+    skim_sliced(bytes, text, member)
+}
+
+/// The walk's members as text cut by `slice`; false when the walk fails or a cut does not.
+fn skim_sliced<'a>(
+    s: &'a [u8],
+    slice: impl Fn(Range<usize>) -> Option<&'a str>,
     mut member: impl FnMut(&'a str, &'a str) -> bool,
 ) -> bool {
-    let mut checked = true;
-    let text = |range| bytes.get(range).and_then(|b| std::str::from_utf8(b).ok());
-    let walked = walk(bytes, |key, value| match (text(key), text(value)) {
+    let mut sliced = true;
+    let walked = walk(s, |key, value| match (slice(key), slice(value)) {
         (Some(k), Some(v)) => member(k, v),
         _ => {
-            checked = false;
+            sliced = false;
             true
         }
     });
-    walked.is_ok() && checked
+    walked.is_ok() && sliced
 }
 
 /// A property name, and how to count where JSON text mentions it.
