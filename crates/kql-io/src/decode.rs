@@ -39,6 +39,9 @@ fn typed(span: Option<&str>) -> Option<Raw<'_>> {
     raw(span).filter(|r| !matches!(r, Raw::Text { text, .. } if text.is_empty()))
 }
 
+/// What JSON counts as whitespace around a value (Unicode's other spaces are not).
+pub(crate) const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
 /// A valid JSON value's text as `serde_json` writes it.
 pub(crate) fn compact(text: &str) -> Cow<'_, str> {
     if is_compact(text.as_bytes()) {
@@ -132,7 +135,7 @@ fn dynamic(span: Option<&str>) -> Option<Cow<'_, str>> {
         Raw::Text { written, text } => match checked_document(text.as_bytes()) {
             Some((b'{' | b'[', true)) => text,
             Some((b'{' | b'[', false)) => {
-                let inner = text.trim_matches([' ', '\t', '\n', '\r']);
+                let inner = text.trim_matches(JSON_WHITESPACE);
                 Cow::Owned(compact(inner).into_owned())
             }
             _ if is_compact(written.as_bytes()) => Cow::Borrowed(written),

@@ -3,7 +3,7 @@
 //! and row groups it needs. Other files are read whole: the declared schema or the Arrow
 //! type decides each column's Kusto type, and values are cast to it.
 
-use crate::decode::compact;
+use crate::decode::{JSON_WHITESPACE, compact};
 use crate::error::LoadError;
 use crate::json::{LoadedTable, Skipped};
 use crate::schema::TableSchema;
@@ -95,14 +95,16 @@ fn stored_dynamic(array: &ArrayRef) -> ArrayRef {
     let stored: StringArray = texts
         .iter()
         .map(|t| {
-            let json = t?.trim();
-            if json.is_empty() || json == "null" {
+            let t = t?;
+            // Text around the value that JSON does not read as whitespace makes it a string.
+            let json = t.trim_matches(JSON_WHITESPACE);
+            if t.trim().is_empty() || json == "null" {
                 return None;
             }
             Some(match checked_document(json.as_bytes()) {
                 Some((_, true)) => json.to_string(),
                 Some((_, false)) => compact(json).into_owned(),
-                None => serde_json::Value::String(t?.to_string()).to_string(),
+                None => serde_json::Value::String(t.to_string()).to_string(),
             })
         })
         .collect();
@@ -177,6 +179,7 @@ mod tests {
             Some(r#""quoted""#),
             Some(""),
             Some("null"),
+            Some("\u{a0}[1]"),
             None,
         ]));
         let stored = stored_dynamic(&texts);
@@ -191,6 +194,7 @@ mod tests {
                 Some(r#""quoted""#),
                 None,
                 None,
+                Some("\"\u{a0}[1]\""),
                 None
             ]
         );
