@@ -3,8 +3,7 @@
 //! exactly once.
 
 use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// How much is read at a time (a longer line grows the block).
@@ -32,6 +31,8 @@ pub struct LineBlocks {
     skip_first: bool,
     done: bool,
     block: usize,
+    /// A buffer handed back by the reader of an earlier block, to read the next one into.
+    spare: Vec<u8>,
 }
 
 impl LineBlocks {
@@ -39,31 +40,49 @@ impl LineBlocks {
         Self::with_block(path, start, end, BLOCK)
     }
 
-    fn with_block(path: &Path, start: u64, end: u64, block: usize) -> io::Result<Self> {
+    pub(crate) fn with_block(path: &Path, start: u64, end: u64, block: usize) -> io::Result<Self> {
+        // From the byte before `start`: a line end there means a line starts at `start`.
+        let pos = start.saturating_sub(1);
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(pos))?;
         Ok(LineBlocks {
-            file: File::open(path)?,
-            // From the byte before `start`: a line end there means a line starts at `start`.
-            pos: start.saturating_sub(1),
+            file,
+            pos,
             end,
             carry: Vec::new(),
             carry_offset: start.saturating_sub(1),
             skip_first: start > 0,
             done: start >= end && start > 0,
             block,
+            spare: Vec::new(),
         })
+    }
+
+    /// Hands back a block's bytes, to be read into again: a reader that is done with each
+    /// block before it asks for the next saves a fresh allocation per block.
+    pub fn recycle(&mut self, mut bytes: Vec<u8>) {
+        bytes.clear();
+        self.spare = bytes;
     }
 
     /// The next block of whole lines, `None` at the end of the range.
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
         while !self.done {
-            let mut buf = std::mem::take(&mut self.carry);
+            let carry = std::mem::take(&mut self.carry);
+            let mut buf = if self.spare.capacity() > 0 {
+                let mut spare = std::mem::take(&mut self.spare);
+                spare.extend_from_slice(&carry);
+                spare
+            } else {
+                carry
+            };
             let offset = self.carry_offset;
-            let have = buf.len();
             // No bigger a buffer than the range needs (small files cost no 4 MiB each).
             let left = usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX);
-            buf.resize(have + self.block.min(left.max(MIN_READ)), 0);
-            let n = read_full(&self.file, &mut buf[have..], self.pos)?;
-            buf.truncate(have + n);
+            let want = self.block.min(left.max(MIN_READ));
+            buf.reserve(want);
+            // Read into the spare capacity (`read_to_end` does not zero it first).
+            let n = (&self.file).take(want as u64).read_to_end(&mut buf)?;
             self.pos += n as u64;
             let eof = n == 0;
             let mut start = 0;
@@ -133,22 +152,6 @@ impl LineBlocks {
     }
 }
 
-fn read_full(file: &File, buf: &mut [u8], mut pos: u64) -> io::Result<usize> {
-    let mut done = 0;
-    while done < buf.len() {
-        match file.read_at(&mut buf[done..], pos) {
-            Ok(0) => break,
-            Ok(n) => {
-                done += n;
-                pos += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(done)
-}
-
 /// Text above this size is read by several threads.
 pub const PARALLEL_BYTES: u64 = 1 << 20;
 
@@ -175,7 +178,14 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn lines_of(path: &Path, len: u64, parts: usize, block: usize) -> Vec<(u64, String)> {
+    /// The lines of every range; with `recycle`, each block's bytes are handed back.
+    fn lines_of(
+        path: &Path,
+        len: u64,
+        parts: usize,
+        block: usize,
+        recycle: bool,
+    ) -> Vec<(u64, String)> {
         let mut out = Vec::new();
         for (s, e) in ranges(len, parts) {
             let mut r = LineBlocks::with_block(path, s, e, block).unwrap();
@@ -184,6 +194,9 @@ mod tests {
                 for line in b.bytes.split_inclusive(|c| *c == b'\n') {
                     out.push((at, String::from_utf8_lossy(line).into_owned()));
                     at += line.len() as u64;
+                }
+                if recycle {
+                    r.recycle(b.bytes);
                 }
             }
         }
@@ -201,14 +214,16 @@ mod tests {
         text.push_str("last");
         f.write_all(text.as_bytes()).unwrap();
         let len = text.len() as u64;
-        let want = lines_of(f.path(), len, 1, BLOCK);
+        let want = lines_of(f.path(), len, 1, BLOCK, false);
         assert_eq!(want.len(), 41);
         let joined: String = want.iter().map(|(_, l)| l.as_str()).collect();
         assert_eq!(joined, text);
         for parts in 1..60 {
             for block in [1, 2, 3, 5, 8, 64] {
-                let got = lines_of(f.path(), len, parts, block);
-                assert_eq!(got, want, "{parts} parts, blocks of {block}");
+                for recycle in [false, true] {
+                    let got = lines_of(f.path(), len, parts, block, recycle);
+                    assert_eq!(got, want, "{parts} parts, blocks of {block}, {recycle}");
+                }
             }
         }
     }
