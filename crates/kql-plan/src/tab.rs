@@ -1,12 +1,16 @@
 //! A tabular value during binding: a logical plan and the Kusto type of each column.
 
-use datafusion::common::Column;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::logical_expr::utils::find_window_exprs;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use datafusion::common::{Column, DFSchema};
+use datafusion::logical_expr::expr_rewriter::normalize_col_with_schemas_and_ambiguity_check;
+use datafusion::logical_expr::utils::{columnize_expr, find_window_exprs};
+use datafusion::logical_expr::{
+    Aggregate, Expr, LogicalPlan, LogicalPlanBuilder, Projection, SortExpr,
+};
 use kql_functions::Typed;
 use kql_syntax::{Diagnostic, Span};
 use kql_types::KType;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Tab {
@@ -111,7 +115,14 @@ impl Tab {
         };
         let windows = find_window_exprs(exprs.iter());
         if windows.is_empty() {
-            return self.build(span, |b| b.project(exprs), types);
+            let open = self.open;
+            let plan = projection(self.plan, exprs).map_err(crate::df_err(span))?;
+            return Ok(Tab {
+                plan,
+                types,
+                label: None,
+                open,
+            });
         }
         // A window inside another's arguments is computed first, as a column.
         let mut inner: Vec<Expr> = Vec::new();
@@ -213,6 +224,29 @@ impl Tab {
             .collect()
     }
 
+    /// Groups by `group` and computes `aggr` (what `LogicalPlanBuilder::aggregate` builds,
+    /// its columns resolved once).
+    pub fn aggregate(
+        self,
+        span: Span,
+        group: Vec<Expr>,
+        aggr: Vec<Expr>,
+        types: Vec<KType>,
+    ) -> Result<Tab, Diagnostic> {
+        let open = self.open;
+        let plan = resolved(&self.plan, group)
+            .and_then(|g| Ok((g, resolved(&self.plan, aggr)?)))
+            .and_then(|(g, a)| Aggregate::try_new(Arc::new(self.plan), g, a))
+            .map(LogicalPlan::Aggregate)
+            .map_err(crate::df_err(span))?;
+        Ok(Tab {
+            plan,
+            types,
+            label: None,
+            open,
+        })
+    }
+
     pub fn build(
         self,
         span: Span,
@@ -230,6 +264,30 @@ impl Tab {
             open: self_open,
         })
     }
+}
+
+/// `exprs` with their columns resolved against `input`, as `LogicalPlanBuilder` resolves
+/// them, but with the input's `USING` join columns found once for all the expressions: the
+/// builder finds them once per column, a walk of the whole input plan each time, which made
+/// planning a long query quadratic (150 `extend`s took 24 s to plan).
+fn resolved(input: &LogicalPlan, exprs: Vec<Expr>) -> datafusion::error::Result<Vec<Expr>> {
+    let using = input.using_columns()?;
+    let fallback = input.fallback_normalize_schemas();
+    let schemas: [&[&DFSchema]; 2] = [&[input.schema()], &fallback];
+    exprs
+        .into_iter()
+        .map(|e| normalize_col_with_schemas_and_ambiguity_check(e, &schemas, &using))
+        .collect()
+}
+
+/// What `LogicalPlanBuilder::project` builds (a computed input's expressions read as its
+/// columns), its columns resolved once.
+fn projection(input: LogicalPlan, exprs: Vec<Expr>) -> datafusion::error::Result<LogicalPlan> {
+    let exprs = resolved(&input, exprs)?
+        .into_iter()
+        .map(|e| columnize_expr(e, &input))
+        .collect::<datafusion::error::Result<Vec<_>>>()?;
+    Projection::try_new(exprs, Arc::new(input)).map(LogicalPlan::Projection)
 }
 
 /// Gives the window functions of `e` that have no order of their own the order `order`.

@@ -295,7 +295,7 @@ impl Binder<'_> {
             outputs.push((value, v));
         }
         let aggr: Vec<DfExpr> = agg_exprs.into_iter().map(|(e, n)| e.alias(n)).collect();
-        let grouped = input.build(span, |b| b.aggregate(group_exprs, aggr), Vec::new())?;
+        let grouped = input.aggregate(span, group_exprs, aggr, Vec::new())?;
         let mut tab = Tab::from_plan(grouped.plan).project(outputs, span)?;
         tab.open = true;
         Ok(tab)

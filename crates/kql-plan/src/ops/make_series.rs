@@ -139,7 +139,7 @@ impl Binder<'_> {
             values.push((value, name, default));
         }
         let aggr: Vec<DfExpr> = agg_exprs.into_iter().map(|(e, n)| e.alias(n)).collect();
-        let per_bin = rows.build(span, |b| b.aggregate(group_exprs, aggr), Vec::new())?;
+        let per_bin = rows.aggregate(span, group_exprs, aggr, Vec::new())?;
         let per_bin = Tab::from_plan(per_bin.plan);
         let mut cols: Vec<(Typed, String)> = by_out
             .iter()
@@ -156,7 +156,7 @@ impl Binder<'_> {
         for j in 0..values.len() {
             lists.push(array_agg(col(&format!("__v{j}"))).alias(format!("__vals{j}")));
         }
-        let grouped = per_bin.build(span, |b| b.aggregate(groups, lists), Vec::new())?;
+        let grouped = per_bin.aggregate(span, groups, lists, Vec::new())?;
         let grouped = Tab::from_plan(grouped.plan);
         // 3. The output: group keys, one series per aggregate, the axis.
         let mut out: Vec<(Typed, String)> = by_out

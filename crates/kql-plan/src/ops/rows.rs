@@ -135,14 +135,10 @@ impl Binder<'_> {
 }
 
 pub(super) fn count(input: Tab, span: Span) -> Result<Tab, Diagnostic> {
-    input.build(
+    input.aggregate(
         span,
-        |b| {
-            b.aggregate(
-                Vec::<datafusion::logical_expr::Expr>::new(),
-                vec![count_fn(lit(1i64)).alias("Count")],
-            )
-        },
+        Vec::new(),
+        vec![count_fn(lit(1i64)).alias("Count")],
         vec![KType::Long],
     )
 }

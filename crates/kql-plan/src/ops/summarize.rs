@@ -91,7 +91,7 @@ impl Binder<'_> {
                 .collect::<datafusion::error::Result<_>>()
                 .map_err(crate::df_err(span))?;
         }
-        let grouped = input.build(span, |b| b.aggregate(group_exprs, aggr), Vec::new())?;
+        let grouped = input.aggregate(span, group_exprs, aggr, Vec::new())?;
         let grouped = Tab::from_plan(grouped.plan);
         grouped.project(
             outputs.into_iter().map(|o| (o.value, o.name)).collect(),
