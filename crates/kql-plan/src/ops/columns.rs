@@ -4,6 +4,8 @@ use super::implied_name;
 use crate::binder::Binder;
 use crate::names::{unique, wildcard_match};
 use crate::tab::Tab;
+use datafusion::logical_expr::col;
+use datafusion::logical_expr::utils::find_window_exprs;
 use kql_functions::Typed;
 use kql_syntax::ast::{Expr, ExprKind, Name, NamedExpr, SortKey};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
@@ -24,8 +26,24 @@ impl Binder<'_> {
                 pred.span,
             ));
         }
-        let types = input.types.clone();
-        input.build(span, |b| b.filter(p.expr), types)
+        if find_window_exprs(std::iter::once(&p.expr)).is_empty() {
+            let types = input.types.clone();
+            return input.build(span, |b| b.filter(p.expr), types);
+        }
+        // A window function (`row_number()`, `prev()`, ...) is computed by a projection's
+        // window node: the predicate becomes a column, the rows are kept by it, and it is
+        // dropped again.
+        let cols = input.all_columns();
+        let width = cols.len();
+        let flag = unique("__where", &input.names());
+        let mut with_flag = cols;
+        with_flag.push((p, flag.clone()));
+        let flagged = input.project(with_flag, span)?;
+        let types = flagged.types.clone();
+        let kept = flagged.build(span, |b| b.filter(col(flag.as_str())), types)?;
+        let mut out = kept.all_columns();
+        out.truncate(width);
+        kept.project(out, span)
     }
 
     /// `extend`: each item sees the columns the earlier items added.
