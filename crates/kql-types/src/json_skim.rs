@@ -3,6 +3,7 @@
 //! quote to backslash, without checking escapes, numbers or literals again. Text that
 //! does not hold together still ends in `Err`, never in a panic.
 
+use crate::json_scan::Closed;
 use std::ops::Range;
 
 /// Calls `member(raw_key, value)` for each member of the object `text`, as
@@ -151,14 +152,10 @@ fn ws(s: &[u8], mut i: usize) -> usize {
 }
 
 /// The index after the closing quote of the string that opens at `i`.
-fn string_end(s: &[u8], mut i: usize) -> Result<usize, ()> {
-    i += 1;
-    loop {
-        let at = crate::json_scan::quote_or_backslash(s, i).ok_or(())?;
-        if s[at] == b'"' {
-            return Ok(at + 1);
-        }
-        i = at + 2;
+fn string_end(s: &[u8], i: usize) -> Result<usize, ()> {
+    match crate::json_scan::string_close(s, i + 1, |_| true) {
+        Closed::At(end) => Ok(end),
+        Closed::Rejected | Closed::Unclosed => Err(()),
     }
 }
 
