@@ -19,7 +19,9 @@ pub fn line_members<'a>(
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(false);
     }
-    let text = std::str::from_utf8(line)
+    // The SIMD check first; the standard one tells where a line that fails it goes wrong.
+    let text = simdutf8::basic::from_utf8(line)
+        .or_else(|_| std::str::from_utf8(line))
         .map_err(|e| ("invalid UTF-8".to_string(), e.valid_up_to() + 1))?;
     let mut position = 0;
     let walked = members(text, |k, v| {

@@ -422,6 +422,7 @@ impl<'a> Tokens<'a> {
     }
 
     /// Checks the escape whose backslash is at `at`; the offset after it.
+    #[inline]
     fn escape(&mut self, at: usize, unicode: &mut bool) -> Result<usize, Invalid> {
         match self.s.get(at + 1) {
             Some(b'"' | b'\\' | b'n' | b'r' | b't') => Ok(at + 2),
