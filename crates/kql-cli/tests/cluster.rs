@@ -331,6 +331,10 @@ fn corpus_queries_give_the_same_rows_on_a_cluster() {
     let mut words: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut numbers: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     for (at, query) in corpus_queries(&corpus) {
+        // A query that draws random numbers or ids gives other rows at every run.
+        if ["rand(", "new_guid("].iter().any(|f| query.contains(f)) {
+            continue;
+        }
         let r = reads(&query, &tables);
         if r.tables.is_empty() {
             continue;
