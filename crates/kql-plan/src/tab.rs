@@ -115,14 +115,7 @@ impl Tab {
         };
         let windows = find_window_exprs(exprs.iter());
         if windows.is_empty() {
-            let open = self.open;
-            let plan = projection(self.plan, exprs).map_err(crate::df_err(span))?;
-            return Ok(Tab {
-                plan,
-                types,
-                label: None,
-                open,
-            });
+            return self.replan(span, types, |plan| projection(plan, exprs));
         }
         // A window inside another's arguments is computed first, as a column.
         let mut inner: Vec<Expr> = Vec::new();
@@ -233,17 +226,10 @@ impl Tab {
         aggr: Vec<Expr>,
         types: Vec<KType>,
     ) -> Result<Tab, Diagnostic> {
-        let open = self.open;
-        let plan = resolved(&self.plan, group)
-            .and_then(|g| Ok((g, resolved(&self.plan, aggr)?)))
-            .and_then(|(g, a)| Aggregate::try_new(Arc::new(self.plan), g, a))
-            .map(LogicalPlan::Aggregate)
-            .map_err(crate::df_err(span))?;
-        Ok(Tab {
-            plan,
-            types,
-            label: None,
-            open,
+        self.replan(span, types, |plan| {
+            let group = resolved(&plan, group)?;
+            let aggr = resolved(&plan, aggr)?;
+            Aggregate::try_new(Arc::new(plan), group, aggr).map(LogicalPlan::Aggregate)
         })
     }
 
@@ -253,15 +239,23 @@ impl Tab {
         f: impl FnOnce(LogicalPlanBuilder) -> datafusion::error::Result<LogicalPlanBuilder>,
         types: Vec<KType>,
     ) -> Result<Tab, Diagnostic> {
-        let self_open = self.open;
-        let plan = f(LogicalPlanBuilder::from(self.plan))
-            .and_then(|b| b.build())
-            .map_err(crate::df_err(span))?;
+        self.replan(span, types, |plan| {
+            f(LogicalPlanBuilder::from(plan))?.build()
+        })
+    }
+
+    /// The table that `f` makes of this one's plan, with the column types `types`.
+    fn replan(
+        self,
+        span: Span,
+        types: Vec<KType>,
+        f: impl FnOnce(LogicalPlan) -> datafusion::error::Result<LogicalPlan>,
+    ) -> Result<Tab, Diagnostic> {
         Ok(Tab {
-            plan,
+            plan: f(self.plan).map_err(crate::df_err(span))?,
             types,
             label: None,
-            open: self_open,
+            open: self.open,
         })
     }
 }
