@@ -9,12 +9,8 @@ use wide::u8x16;
 
 /// The text of a JSON string's contents (between the quotes, already validated).
 pub fn unescape(inner: &str) -> Cow<'_, str> {
-    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else {
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
         return Cow::Borrowed(inner);
-    };
-    if memchr::memmem::find(&inner.as_bytes()[first..], b"\\u").is_some() {
-        let quoted = format!("\"{inner}\"");
-        return Cow::Owned(serde_json::from_str(&quoted).unwrap_or(quoted));
     }
     let mut out = String::with_capacity(inner.len());
     let mut rest = inner;
@@ -22,6 +18,11 @@ pub fn unescape(inner: &str) -> Cow<'_, str> {
         out.push_str(&rest[..at]);
         let mut chars = rest[at + 1..].chars();
         match chars.next() {
+            // A `\u` escape (and surrogate pairs) is serde_json's to read, for the whole text.
+            Some('u') => {
+                let quoted = format!("\"{inner}\"");
+                return Cow::Owned(serde_json::from_str(&quoted).unwrap_or(quoted));
+            }
             Some('n') => out.push('\n'),
             Some('r') => out.push('\r'),
             Some('t') => out.push('\t'),
