@@ -440,8 +440,7 @@ impl<'a> Tokens<'a> {
                 *unicode = true;
                 Ok(at + 6)
             }
-            Some(_) => Err(Invalid(at + 1)),
-            None => Err(Invalid(at + 1)),
+            _ => Err(Invalid(at + 1)),
         }
     }
 
