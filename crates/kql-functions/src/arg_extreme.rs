@@ -9,7 +9,9 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, new_null_array};
 use datafusion::arrow::compute::kernels::boolean::not;
 use datafusion::arrow::compute::{interleave, nullif, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
+use datafusion::common::utils::memory::RecordBatchMemoryCounter;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -107,25 +109,11 @@ impl AggregateUDFImpl for ArgExtreme {
 impl ArgExtreme {
     fn groups(&self, args: &AccumulatorArgs) -> Result<Groups> {
         let key_type = args.exprs[0].data_type(args.schema)?;
-        let row_type = args.return_field.data_type().clone();
-        let order = datafusion::arrow::compute::SortOptions {
-            descending: self.extreme == Extreme::Max,
-            nulls_first: false,
-        };
-        Ok(Groups {
-            extreme: self.extreme,
-            converter: RowConverter::new(vec![SortField::new_with_options(
-                key_type.clone(),
-                order,
-            )])?,
+        Groups::new(
+            self.extreme,
             key_type,
-            row_type,
-            keys: Vec::new(),
-            rows: Vec::new(),
-            retained: 0,
-            best: Vec::new(),
-            best_key: Vec::new(),
-        })
+            args.return_field.data_type().clone(),
+        )
     }
 }
 
@@ -139,12 +127,38 @@ struct Groups {
     keys: Vec<ArrayRef>,
     rows: Vec<ArrayRef>,
     retained: usize,
+    /// The memory of those inputs, each buffer counted once: the inputs are often slices
+    /// of one batch, or share its string data, and counting each input's buffers whole
+    /// made a few megabytes look like hundreds to the memory pool.
+    held: RecordBatchMemoryCounter,
     /// Per group: the winner's input and row, and its encoded key.
     best: Vec<Option<(usize, usize)>>,
     best_key: Vec<Vec<u8>>,
 }
 
 impl Groups {
+    fn new(extreme: Extreme, key_type: DataType, row_type: DataType) -> Result<Groups> {
+        let order = datafusion::arrow::compute::SortOptions {
+            descending: extreme == Extreme::Max,
+            nulls_first: false,
+        };
+        Ok(Groups {
+            extreme,
+            converter: RowConverter::new(vec![SortField::new_with_options(
+                key_type.clone(),
+                order,
+            )])?,
+            key_type,
+            row_type,
+            keys: Vec::new(),
+            rows: Vec::new(),
+            retained: 0,
+            held: RecordBatchMemoryCounter::new(),
+            best: Vec::new(),
+            best_key: Vec::new(),
+        })
+    }
+
     fn update(
         &mut self,
         values: &[ArrayRef],
@@ -179,9 +193,7 @@ impl Groups {
             }
         }
         if used {
-            self.keys.push(values[0].clone());
-            self.rows.push(values[1].clone());
-            self.retained += values[1].len();
+            self.hold(&values[0], &values[1])?;
             if self.retained > 2 * self.best.len() + 65_536 {
                 self.compact()?;
             }
@@ -213,9 +225,20 @@ impl Groups {
                 *b = Some((0, g));
             }
         }
-        self.retained = rows.len();
-        self.keys = vec![keys];
-        self.rows = vec![rows];
+        self.keys.clear();
+        self.rows.clear();
+        self.retained = 0;
+        self.held = RecordBatchMemoryCounter::new();
+        self.hold(&keys, &rows)
+    }
+
+    /// Keeps an input the winners point into, and counts its memory.
+    fn hold(&mut self, keys: &ArrayRef, rows: &ArrayRef) -> Result<()> {
+        let both = RecordBatch::try_from_iter([("key", keys.clone()), ("row", rows.clone())])?;
+        self.held.count_batch(&both);
+        self.keys.push(keys.clone());
+        self.rows.push(rows.clone());
+        self.retained += rows.len();
         Ok(())
     }
 
@@ -231,6 +254,7 @@ impl Groups {
             self.keys.clear();
             self.rows.clear();
             self.retained = 0;
+            self.held = RecordBatchMemoryCounter::new();
         }
         Ok(out)
     }
@@ -282,12 +306,7 @@ impl GroupsAccumulator for Groups {
     }
 
     fn size(&self) -> usize {
-        let arrays: usize = self
-            .keys
-            .iter()
-            .chain(&self.rows)
-            .map(|a| a.get_array_memory_size())
-            .sum();
+        let arrays = self.held.memory_usage();
         let keys: usize = self.best_key.iter().map(Vec::capacity).sum();
         arrays + keys + self.best.capacity() * std::mem::size_of::<Option<(usize, usize)>>()
     }
@@ -329,5 +348,40 @@ impl Accumulator for OneGroup {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         self.update_batch(states)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, StringArray};
+
+    /// Inputs that are slices of one batch hold that batch's memory once.
+    #[test]
+    fn slices_of_one_batch_count_once() -> Result<()> {
+        let n = 10_000;
+        let keys: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
+        let rows: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("{i:0>100}")),
+        ));
+        let batch = keys.get_array_memory_size() + rows.get_array_memory_size();
+        let mut groups = Groups::new(Extreme::Max, DataType::Int64, DataType::Utf8)?;
+        // Ten slices, each the first rows of its own groups: all ten are held.
+        for part in 0..10 {
+            let (start, len) = (part * n / 10, n / 10);
+            let slice = [keys.slice(start, len), rows.slice(start, len)];
+            let group_indices: Vec<usize> = (start..start + len).collect();
+            groups.update(&slice, &group_indices, None, n)?;
+        }
+        assert_eq!(groups.keys.len(), 10);
+        let size = GroupsAccumulator::size(&groups);
+        assert!(
+            size >= batch && size < 2 * batch,
+            "{size} for a batch of {batch}"
+        );
+        let winners = groups.emit(EmitTo::All)?.1;
+        assert_eq!(winners.len(), n);
+        assert_eq!(winners.as_ref(), rows.as_ref());
+        Ok(())
     }
 }

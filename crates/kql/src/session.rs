@@ -4,6 +4,7 @@ use crate::{external, limits};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -16,6 +17,7 @@ use kql_syntax::ast::Statement;
 use kql_syntax::{Diagnostic, diagnostic::codes};
 use kql_types::KType;
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -580,6 +582,9 @@ impl Session {
     }
 }
 
+/// How many of the largest memory consumers an out-of-memory error names.
+const TOP_CONSUMERS: NonZeroUsize = NonZeroUsize::new(5).unwrap();
+
 /// A context with the engine's functions, and a memory pool of `memory_limit` bytes.
 fn context(mut config: SessionConfig, memory_limit: Option<usize>) -> SessionContext {
     // Parquet scans evaluate `where` filters while decoding, and read the other columns
@@ -587,7 +592,17 @@ fn context(mut config: SessionConfig, memory_limit: Option<usize>) -> SessionCon
     config.options_mut().execution.parquet.pushdown_filters = true;
     let mut runtime = RuntimeEnvBuilder::new();
     if let Some(bytes) = memory_limit {
-        runtime = runtime.with_memory_limit(bytes, 1.0);
+        // A sort that spills sets aside memory to merge its spilled runs, per partition and
+        // outside its share (10 MiB by default): at most an eighth of the limit.
+        let merge = &mut config.options_mut().execution.sort_spill_reservation_bytes;
+        *merge = (*merge).min(bytes / 8);
+        // Each operator that can spill gets an equal share of what the others leave: with
+        // a greedy pool, one partition's aggregation could take nearly all of it and leave
+        // the next none, not even for its first batch.
+        runtime = runtime.with_memory_pool(Arc::new(TrackConsumersPool::new(
+            FairSpillPool::new(bytes),
+            TOP_CONSUMERS,
+        )));
     }
     // The builder fails only on a disk manager it cannot create; fall back to no limit.
     let ctx = match runtime.build_arc() {
