@@ -12,12 +12,14 @@ mod names;
 mod ops;
 mod pattern;
 mod probe;
+mod row_fields;
 mod scalar;
 mod scope;
 mod tab;
 
 pub use binder::{Binder, Outcome};
 pub use catalog::{Catalog, ExternalFile};
+pub use row_fields::PruneRowFields;
 pub use tab::Tab;
 
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};

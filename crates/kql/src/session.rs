@@ -612,6 +612,7 @@ fn context(mut config: SessionConfig, memory_limit: Option<usize>) -> SessionCon
     for udf in kql_functions::all_udfs() {
         ctx.register_udf(udf.as_ref().clone());
     }
+    ctx.add_optimizer_rule(Arc::new(kql_plan::PruneRowFields));
     ctx
 }
 
