@@ -107,30 +107,6 @@ fn memory_limit_ends_a_runaway_query_with_a_clear_error() {
 }
 
 #[test]
-fn memory_limit_spills_sorts_and_aggregations_that_need_more() {
-    // A full sort of 1M strings (a window function reads it whole), and an aggregation of
-    // 300k groups that keeps whole rows, each need more than 16 MiB: they finish by
-    // spilling to temporary files (33 and 63 of them when this was written).
-    let cases = [
-        (
-            "range x from 1 to 1000000 step 1 | extend s = strcat('value-', x)\n\
-             | order by s desc | extend r = row_number() | where r <= 3",
-            "x,s,r\n999999,value-999999,1\n999998,value-999998,2\n999997,value-999997,3\n",
-        ),
-        (
-            "range x from 1 to 1000000 step 1 | extend s = strcat('value-', x), k = x % 300000\n\
-             | summarize arg_max(x, *) by k | order by s asc | take 2",
-            "k,x,s\n100000,1000000,value-1000000\n100001,700001,value-700001\n",
-        ),
-    ];
-    for (q, expected) in cases {
-        let out = run_text(q, &["--memory-limit", "16M", "--format", "csv"]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{err}");
-    }
-}
-
-#[test]
 fn bad_limit_values_are_usage_errors() {
     let out = run_text("print 1", &["--timeout", "soon"]);
     assert_eq!(out.status.code(), Some(2));
