@@ -11,7 +11,7 @@ use datafusion::logical_expr::expr::{AggregateFunction, Alias};
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, Projection};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
-use kql_functions::arg_extreme::{Extreme, arg_extreme};
+use kql_functions::arg_extreme::udafs;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -132,9 +132,7 @@ fn narrowed(e: &Expr, reads: &FieldReads) -> Option<Expr> {
     let Expr::AggregateFunction(AggregateFunction { func, params }) = expr.as_ref() else {
         return None;
     };
-    let row_aggregate = [Extreme::Max, Extreme::Min, Extreme::Any]
-        .iter()
-        .any(|&x| arg_extreme(x).name() == func.name());
+    let row_aggregate = udafs().iter().any(|u| u.name() == func.name());
     if !row_aggregate || reads.whole.contains(name) {
         return None;
     }
@@ -145,9 +143,9 @@ fn narrowed(e: &Expr, reads: &FieldReads) -> Option<Expr> {
         return None;
     }
     let used = reads.fields.get(name);
-    let pairs: Vec<&[Expr]> = row.args.chunks(2).collect();
-    let kept: Vec<Expr> = pairs
-        .iter()
+    let kept: Vec<Expr> = row
+        .args
+        .chunks(2)
         .enumerate()
         .filter(|(i, pair)| {
             // A struct keeps at least its first field.
@@ -181,6 +179,7 @@ mod tests {
     use datafusion::functions::expr_fn::get_field;
     use datafusion::logical_expr::{col, lit, table_scan};
     use datafusion::optimizer::OptimizerContext;
+    use kql_functions::arg_extreme::{Extreme, arg_extreme};
 
     /// `summarize arg_max(a, *) by g` over (g, a, b, c), then `project` of what `reads` gives.
     fn plan(reads: Vec<Expr>) -> Result<LogicalPlan> {
