@@ -4,6 +4,7 @@
 //! same nesting limit, surrogate pairs checked by `serde_json` itself), so that text it
 //! rejects is located and described by `serde_json`.
 
+use crate::string_windows::{Windows, string_windows};
 use std::borrow::Cow;
 use wide::u8x16;
 
@@ -174,7 +175,7 @@ pub(crate) enum Closed {
 /// are left, each quote and backslash of a block from one mask of them (escape-dense text
 /// has several per block).
 pub(crate) fn string_close(s: &[u8], mut i: usize, mut escape: impl FnMut(u8) -> bool) -> Closed {
-    while let Some(block) = s.get(i..i + 16).and_then(|b| b.try_into().ok()) {
+    'blocks: while let Some(block) = s.get(i..i + 16).and_then(|b| b.try_into().ok()) {
         let base = i;
         let mut m = quotes_or_backslashes(block);
         i = base + 16;
@@ -182,6 +183,16 @@ pub(crate) fn string_close(s: &[u8], mut i: usize, mut escape: impl FnMut(u8) ->
             let at = base + m.trailing_zeros() as usize;
             if s.get(at) == Some(&b'"') {
                 return Closed::At(at + 1);
+            }
+            // Escape-dense text from here: 64 bytes at a time while 64 are left.
+            match string_windows(s, at, false, |k| s.get(k).is_some_and(|&b| escape(b))) {
+                Windows::At(end) => return Closed::At(end),
+                Windows::Rejected(_) => return Closed::Rejected,
+                Windows::Short(j) if j > at => {
+                    i = j;
+                    continue 'blocks;
+                }
+                Windows::Short(_) => {}
             }
             if !s.get(at + 1).is_some_and(|&b| escape(b)) {
                 return Closed::Rejected;
@@ -254,6 +265,30 @@ pub(crate) fn quote_or_backslash(s: &[u8], i: usize) -> Option<usize> {
         at += 8;
     }
     memchr::memchr2(b'"', b'\\', s.get(at..)?).map(|k| at + k)
+}
+
+/// Judges the escape whose escaped byte (after the backslash) is at `k`: the offset after
+/// it, or `None` for an escape JSON does not have. `loose` is set for an escape `serde_json`
+/// does not write, `unicode` for a `\u` escape.
+#[inline]
+fn escape_end(s: &[u8], k: usize, loose: &mut bool, unicode: &mut bool) -> Option<usize> {
+    match s.get(k)? {
+        b'"' | b'\\' | b'n' | b'r' | b't' => Some(k + 1),
+        b'/' | b'b' | b'f' => {
+            *loose = true;
+            Some(k + 1)
+        }
+        b'u' => {
+            *loose = true;
+            let hex = s.get(k + 1..k + 5)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            *unicode = true;
+            Some(k + 5)
+        }
+        _ => None,
+    }
 }
 
 struct Tokens<'a> {
@@ -395,7 +430,7 @@ impl<'a> Tokens<'a> {
     /// control byte of a block taken from one mask of them (escape-dense text has several
     /// per block): the offset after the closing quote when it was found.
     fn string_blocks(&mut self, unicode: &mut bool) -> Result<Option<usize>, Invalid> {
-        while let Some(block) = self
+        'blocks: while let Some(block) = self
             .s
             .get(self.i..self.i + 16)
             .and_then(|b| b.try_into().ok())
@@ -408,6 +443,18 @@ impl<'a> Tokens<'a> {
                 match self.s.get(at) {
                     Some(b'"') => return Ok(Some(at + 1)),
                     Some(b'\\') => {
+                        // Escape-dense text from here: 64 bytes at a time while 64 are left.
+                        let (s, loose) = (self.s, &mut self.loose);
+                        let judge = |k| escape_end(s, k, loose, unicode).is_some();
+                        match string_windows(s, at, true, judge) {
+                            Windows::At(end) => return Ok(Some(end)),
+                            Windows::Rejected(k) => return Err(Invalid(k)),
+                            Windows::Short(j) if j > at => {
+                                self.i = j;
+                                continue 'blocks;
+                            }
+                            Windows::Short(_) => {}
+                        }
                         let after = self.escape(at, unicode)?;
                         if after >= base + 16 {
                             self.i = after;
@@ -425,23 +472,7 @@ impl<'a> Tokens<'a> {
     /// Checks the escape whose backslash is at `at`; the offset after it.
     #[inline]
     fn escape(&mut self, at: usize, unicode: &mut bool) -> Result<usize, Invalid> {
-        match self.s.get(at + 1) {
-            Some(b'"' | b'\\' | b'n' | b'r' | b't') => Ok(at + 2),
-            Some(b'/' | b'b' | b'f') => {
-                self.loose = true;
-                Ok(at + 2)
-            }
-            Some(b'u') => {
-                self.loose = true;
-                let hex = self.s.get(at + 2..at + 6).ok_or(Invalid(at + 2))?;
-                if !hex.iter().all(u8::is_ascii_hexdigit) {
-                    return Err(Invalid(at + 2));
-                }
-                *unicode = true;
-                Ok(at + 6)
-            }
-            _ => Err(Invalid(at + 1)),
-        }
+        escape_end(self.s, at + 1, &mut self.loose, unicode).ok_or(Invalid(at + 1))
     }
 
     fn object(&mut self, depth: usize) -> Result<(), Invalid> {
@@ -693,6 +724,69 @@ mod tests {
                 assert_eq!(compact, is_compact(&bytes));
                 // The skim ends the string where the checking walk does.
                 let text = String::from_utf8_lossy(&bytes);
+                let doc = format!("{{\"k\":{text},\"z\":1}}");
+                let mut values = Vec::new();
+                assert!(crate::json_skim::skim_members(&doc, |_, v| {
+                    values.push(v.to_string());
+                    false
+                }));
+                assert_eq!(values, [text.to_string(), "1".to_string()]);
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        assert!(accepted > 1000 && rejected > 1000, "{accepted} {rejected}");
+    }
+
+    /// Long strings of JSON text held in strings (escape-dense for hundreds of bytes, read
+    /// 64 bytes at a time), with rare other escapes, stray quotes and bad bytes: judged as
+    /// serde_json judges them, at every alignment of the escapes to the windows.
+    #[test]
+    fn long_escaped_documents_are_judged_as_serde_json_judges_them() {
+        let pieces: [&[u8]; 14] = [
+            b"\\\"",
+            b"\\\"",
+            b"\\\"",
+            b"\\\\",
+            b"abc",
+            b"Id",
+            b":[{",
+            b"\\n",
+            b"\\/",
+            b"\\u00e9",
+            b"\\\\\\\"",
+            b"\"",
+            b"\\x",
+            b"\x01",
+        ];
+        let mut state: u64 = 5;
+        let (mut accepted, mut rejected) = (0, 0);
+        for round in 0..6000 {
+            let mut bytes = b"\"".to_vec();
+            bytes.extend(std::iter::repeat_n(b'a', round % 67));
+            let len = 40 + round % 90;
+            for _ in 0..len {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = (state >> 40) as usize % 1000;
+                // Mostly the first seven pieces; the last four are rare.
+                let piece = match r {
+                    0..=899 => r % 7,
+                    900..=979 => 7 + r % 3,
+                    980..=989 => 10,
+                    _ => 11 + r % 3,
+                };
+                bytes.extend_from_slice(pieces[piece]);
+            }
+            bytes.push(b'"');
+            let serde = serde_json::from_slice::<String>(&bytes).is_ok();
+            let ours = checked_document(&bytes);
+            let text = String::from_utf8_lossy(&bytes);
+            assert_eq!(ours.is_some(), serde, "{text}");
+            if let Some((_, compact)) = ours {
+                assert_eq!(compact, is_compact(&bytes), "{text}");
                 let doc = format!("{{\"k\":{text},\"z\":1}}");
                 let mut values = Vec::new();
                 assert!(crate::json_skim::skim_members(&doc, |_, v| {

@@ -4,6 +4,7 @@
 mod datetime;
 pub mod json_scan;
 pub mod json_skim;
+mod string_windows;
 mod timespan;
 
 pub use datetime::{datetime_text, format_datetime, parse_datetime};
