@@ -15,12 +15,17 @@ pub fn skim_members<'a>(text: &'a str, member: impl FnMut(&'a str, &'a str) -> b
 
 /// `skim_members` over bytes that may not all be UTF-8 checked yet: only the keys and
 /// values handed out are checked (false when one is not UTF-8), so that a member found
-/// early spares the check of the rest.
+/// early spares the check of the rest. (`simdutf8` checks long values with SIMD, short
+/// ones as the standard library does.)
 pub fn skim_member_bytes<'a>(
     bytes: &'a [u8],
     member: impl FnMut(&'a str, &'a str) -> bool,
 ) -> bool {
-    let text = |range| bytes.get(range).and_then(|b| std::str::from_utf8(b).ok());
+    let text = |range| {
+        bytes
+            .get(range)
+            .and_then(|b| simdutf8::basic::from_utf8(b).ok())
+    };
     skim_sliced(bytes, text, member)
 }
 
