@@ -66,8 +66,7 @@ pub fn apply(op: &str, v: &[Value]) -> Option<Value> {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                !term.is_empty()
-                    && crate::text::has_term(text, &term, crate::text::Edge::Both, false)
+                !term.is_empty() && crate::text::has_term(text, &term)
             });
             Value::from(found.map_or(-1, |i| i as i64))
         }

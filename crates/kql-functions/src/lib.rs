@@ -45,6 +45,7 @@ pub mod table;
 pub mod text;
 mod text_codecs;
 pub mod text_extra;
+mod text_match;
 mod text_search;
 mod time_format;
 mod time_zones;

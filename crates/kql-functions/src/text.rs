@@ -1,8 +1,9 @@
 //! String operators with Kusto's term rules (`has`, `hasprefix`, ...), substring tests
 //! and regular-expression extraction.
 
+use crate::text_match::{Edge, Needle, Test};
 use crate::udf::{KqlUdf, strings};
-use datafusion::arrow::array::{ArrayRef, BooleanArray, StringBuilder};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, BooleanBuilder, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::ScalarUDF;
@@ -14,11 +15,11 @@ use std::sync::{Arc, LazyLock};
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
 
 macro_rules! predicate_udfs {
-    ($( $static:ident, $name:literal, $pred:expr );* $(;)?) => {
+    ($( $static:ident, $name:literal, $test:expr, $case_sensitive:literal );* $(;)?) => {
         $(
             pub static $static: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
                 KqlUdf::new_udf($name, DataType::Boolean, |args, rows| {
-                    predicate(args, rows, $pred)
+                    predicate(args, rows, $test, $case_sensitive)
                 })
             });
         )*
@@ -29,18 +30,18 @@ macro_rules! predicate_udfs {
 }
 
 predicate_udfs! {
-    HAS, "kql_has", |h, n| has_term(h, n, Edge::Both, false);
-    HAS_CS, "kql_has_cs", |h, n| has_term(h, n, Edge::Both, true);
-    HASPREFIX, "kql_hasprefix", |h, n| has_term(h, n, Edge::Start, false);
-    HASPREFIX_CS, "kql_hasprefix_cs", |h, n| has_term(h, n, Edge::Start, true);
-    HASSUFFIX, "kql_hassuffix", |h, n| has_term(h, n, Edge::End, false);
-    HASSUFFIX_CS, "kql_hassuffix_cs", |h, n| has_term(h, n, Edge::End, true);
-    CONTAINS, "kql_contains", |h, n| lower(h).contains(&lower(n));
-    CONTAINS_CS, "kql_contains_cs", |h, n| h.contains(n);
-    STARTSWITH, "kql_startswith", |h, n| lower(h).starts_with(&lower(n));
-    STARTSWITH_CS, "kql_startswith_cs", |h, n| h.starts_with(n);
-    ENDSWITH, "kql_endswith", |h, n| lower(h).ends_with(&lower(n));
-    ENDSWITH_CS, "kql_endswith_cs", |h, n| h.ends_with(n);
+    HAS, "kql_has", Test::Term(Edge::Both), false;
+    HAS_CS, "kql_has_cs", Test::Term(Edge::Both), true;
+    HASPREFIX, "kql_hasprefix", Test::Term(Edge::Start), false;
+    HASPREFIX_CS, "kql_hasprefix_cs", Test::Term(Edge::Start), true;
+    HASSUFFIX, "kql_hassuffix", Test::Term(Edge::End), false;
+    HASSUFFIX_CS, "kql_hassuffix_cs", Test::Term(Edge::End), true;
+    CONTAINS, "kql_contains", Test::Contains, false;
+    CONTAINS_CS, "kql_contains_cs", Test::Contains, true;
+    STARTSWITH, "kql_startswith", Test::StartsWith, false;
+    STARTSWITH_CS, "kql_startswith_cs", Test::StartsWith, true;
+    ENDSWITH, "kql_endswith", Test::EndsWith, false;
+    ENDSWITH_CS, "kql_endswith_cs", Test::EndsWith, true;
 }
 
 /// `kql_has_list(text, '["a","b"]', all)`: `has_any` (all = false) or `has_all` over a
@@ -80,62 +81,29 @@ pub fn operator_udf(kind: StrOpKind, case_sensitive: bool) -> Option<&'static Ar
     })
 }
 
-fn lower(s: &str) -> String {
-    s.to_lowercase()
-}
-
-/// A string is never null in Kusto: a null operand reads as "".
-fn predicate(args: &[ArrayRef], rows: usize, pred: fn(&str, &str) -> bool) -> Result<ArrayRef> {
+/// A string operator over the rows: each distinct needle (mostly one) is prepared once.
+fn predicate(args: &[ArrayRef], rows: usize, test: Test, case_sensitive: bool) -> Result<ArrayRef> {
     let hay = strings(args, 0)?;
-    let needle = strings(args, 1)?;
-    let out: BooleanArray = (0..rows)
-        .map(|r| Some(pred(hay.get(r).unwrap_or(""), needle.get(r).unwrap_or(""))))
-        .collect();
-    Ok(Arc::new(out))
-}
-
-#[derive(Clone, Copy)]
-pub enum Edge {
-    Start,
-    End,
-    Both,
-}
-
-fn is_term_char(c: char) -> bool {
-    c.is_alphanumeric()
-}
-
-/// Does `needle` occur in `hay` aligned to term boundaries? Terms are runs of letters and
-/// digits. `Edge::Both` is `has` (a whole term, or a phrase whose ends fall on term
-/// boundaries), `Start` is `hasprefix`, `End` is `hassuffix`.
-pub fn has_term(hay: &str, needle: &str, edge: Edge, case_sensitive: bool) -> bool {
-    if needle.is_empty() {
-        return true;
+    let needles = strings(args, 1)?;
+    let mut needle: Option<(&str, Needle)> = None;
+    let mut buf = String::new();
+    let mut out = BooleanBuilder::with_capacity(rows);
+    for r in 0..rows {
+        let n = needles.get(r).unwrap_or("");
+        let prepared = match needle.take() {
+            Some((text, prepared)) if text == n => (text, prepared),
+            _ => (n, Needle::new(test, n, case_sensitive)),
+        };
+        out.append_value(prepared.1.matches(hay.get(r).unwrap_or(""), &mut buf));
+        needle = Some(prepared);
     }
-    let (h, n) = if case_sensitive {
-        (hay.to_string(), needle.to_string())
-    } else {
-        (lower(hay), lower(needle))
-    };
-    let check_start = matches!(edge, Edge::Start | Edge::Both);
-    let check_end = matches!(edge, Edge::End | Edge::Both);
-    let needle_starts_term = n.chars().next().is_some_and(is_term_char);
-    let needle_ends_term = n.chars().next_back().is_some_and(is_term_char);
-    let mut from = 0;
-    while let Some(pos) = h[from..].find(&n) {
-        let start = from + pos;
-        let end = start + n.len();
-        let start_ok = !check_start
-            || !needle_starts_term
-            || !h[..start].chars().next_back().is_some_and(is_term_char);
-        let end_ok =
-            !check_end || !needle_ends_term || !h[end..].chars().next().is_some_and(is_term_char);
-        if start_ok && end_ok {
-            return true;
-        }
-        from = start + h[start..].chars().next().map_or(1, char::len_utf8);
-    }
-    false
+    Ok(Arc::new(out.finish()))
+}
+
+/// Does `needle` occur in `hay` aligned to term boundaries? (`has`, case-insensitive, for
+/// a needle met once.)
+pub fn has_term(hay: &str, needle: &str) -> bool {
+    Needle::new(Test::Term(Edge::Both), needle, false).matches(hay, &mut String::new())
 }
 
 /// Rewrites the RE2 forms (Kusto's regex dialect) that Rust's regex reads differently: a `[`
@@ -239,28 +207,32 @@ fn has_list_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let hay = strings(args, 0)?;
     let lists = strings(args, 1)?;
     let all = args[2].as_any().downcast_ref::<BooleanArray>();
-    let mut terms: Option<(String, Vec<String>)> = None;
-    let mut out = Vec::with_capacity(rows);
+    let mut terms: Option<(&str, Vec<Needle>)> = None;
+    let mut buf = String::new();
+    let mut out = BooleanBuilder::with_capacity(rows);
     for r in 0..rows {
         let list = lists.get(r).unwrap_or("[]");
-        if terms.as_ref().is_none_or(|(l, _)| l != list) {
-            let parsed: Vec<String> = serde_json::from_str(list).unwrap_or_default();
-            terms = Some((list.to_string(), parsed));
-        }
-        let words = terms
-            .as_ref()
-            .map(|(_, t)| t.as_slice())
-            .unwrap_or_default();
+        let (list, needles) = match terms.take() {
+            Some((l, needles)) if l == list => (l, needles),
+            _ => {
+                let parsed: Vec<String> = serde_json::from_str(list).unwrap_or_default();
+                let needles = parsed
+                    .iter()
+                    .map(|t| Needle::new(Test::Term(Edge::Both), t, false))
+                    .collect();
+                (list, needles)
+            }
+        };
         let h = hay.get(r).unwrap_or("");
-        let want_all = all.is_some_and(|a| a.value(r));
-        let hit = |t: &String| has_term(h, t, Edge::Both, false);
-        out.push(Some(if want_all {
-            words.iter().all(hit)
+        let mut hit = |n: &Needle| n.matches(h, &mut buf);
+        out.append_value(if all.is_some_and(|a| a.value(r)) {
+            needles.iter().all(&mut hit)
         } else {
-            words.iter().any(hit)
-        }));
+            needles.iter().any(&mut hit)
+        });
+        terms = Some((list, needles));
     }
-    Ok(Arc::new(BooleanArray::from(out)))
+    Ok(Arc::new(out.finish()))
 }
 
 /// `kql_extract(regex, group, text)`: the group's text, or "" when there is no match.
@@ -305,39 +277,6 @@ fn matches_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn has_matches_whole_terms_only() {
-        assert!(has_term(
-            "the AffectedItems list",
-            "affecteditems",
-            Edge::Both,
-            false
-        ));
-        assert!(!has_term(
-            "UnaffectedItems",
-            "affecteditems",
-            Edge::Both,
-            false
-        ));
-        assert!(!has_term(
-            "AffectedItemsX",
-            "AffectedItems",
-            Edge::Both,
-            false
-        ));
-        assert!(has_term(
-            r#"{"AffectedItems":[]}"#,
-            "AffectedItems",
-            Edge::Both,
-            false
-        ));
-        assert!(has_term("a.b.c", ".b.", Edge::Both, false));
-        assert!(!has_term("abc", "ABC", Edge::Both, true));
-        assert!(has_term("hello worldwide", "world", Edge::Start, false));
-        assert!(!has_term("hello worldwide", "wide", Edge::Start, false));
-        assert!(has_term("hello worldwide", "wide", Edge::End, false));
-    }
 
     #[test]
     fn bad_regex_is_an_error_not_a_panic() {
