@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::ScalarUDF;
 use kql_syntax::ast::StrOpKind;
-use regex::{Regex, RegexBuilder};
+use regex::{CaptureLocations, Regex, RegexBuilder};
 use std::sync::{Arc, LazyLock};
 
 /// Regex programs from queries are compiled with this size limit (bytes).
@@ -245,6 +245,8 @@ fn extract_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         .ok_or_else(|| DataFusionError::Internal("group index is not Int64".into()))?;
     let texts = strings(args, 2)?;
     let mut cache = RegexCache { last: None };
+    // The group positions of a match, kept across rows (one allocation per pattern).
+    let mut locations: Option<(String, CaptureLocations)> = None;
     let mut out = StringBuilder::with_capacity(rows, rows * 8);
     for r in 0..rows {
         let (Some(p), Some(t)) = (patterns.get(r), texts.get(r)) else {
@@ -252,11 +254,15 @@ fn extract_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             continue;
         };
         let re = cache.get(p)?;
+        let locs = match &mut locations {
+            Some((q, locs)) if q == p => locs,
+            _ => &mut locations.insert((p.to_string(), re.capture_locations())).1,
+        };
         let group = usize::try_from(groups.value(r)).unwrap_or(usize::MAX);
         let found = re
-            .captures(t)
-            .and_then(|c| c.get(group))
-            .map_or("", |m| m.as_str());
+            .captures_read(locs, t)
+            .and_then(|_| locs.get(group))
+            .map_or("", |(start, end)| &t[start..end]);
         out.append_value(found);
     }
     Ok(Arc::new(out.finish()))
@@ -277,6 +283,32 @@ fn matches_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extract_takes_the_group_of_each_row() {
+        use datafusion::arrow::array::{AsArray, Int64Array, StringArray};
+        let patterns: ArrayRef = Arc::new(StringArray::from(vec![
+            "id=([0-9]+)",
+            "id=([0-9]+)",
+            "id=([0-9]+)",
+            "(a)(b)?",
+            "(a)(b)?",
+        ]));
+        let groups: ArrayRef = Arc::new(Int64Array::from(vec![1, 0, 1, 2, 5]));
+        let texts: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("x id=42 y"),
+            Some("id=7"),
+            Some("none"),
+            Some("a"),
+            None,
+        ]));
+        let out = extract_body(&[patterns, groups, texts], 5).unwrap();
+        let got: Vec<Option<&str>> = out.as_string::<i32>().iter().collect();
+        assert_eq!(
+            got,
+            [Some("42"), Some("id=7"), Some(""), Some(""), Some("")]
+        );
+    }
 
     #[test]
     fn bad_regex_is_an_error_not_a_panic() {
