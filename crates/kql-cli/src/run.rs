@@ -17,6 +17,11 @@ pub async fn run(a: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // A query that does not parse is told before the data is loaded (which can take long).
+    if let Err(d) = kql_syntax::parse(&query) {
+        eprint!("{}", d.render(&query, &origin));
+        return EXIT_QUERY_FAILED;
+    }
     let session = match loaded_session(&a.inputs, &a.params) {
         Ok(s) => s,
         Err(code) => return code,

@@ -88,6 +88,22 @@ fn a_syntax_error_exits_1_with_line_column_and_caret() {
 }
 
 #[test]
+fn a_syntax_error_is_told_before_the_data_is_read() {
+    // The data file is malformed: had it been read, loading would have failed first.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("T.jsonl"), "{\"a\":1}\n{\"a\":\n").unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = kql(&["run", "-e", "T | where a >", "--data", data]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("query:1:14: error[KS002]"), "{err}");
+    assert!(!err.contains("T.jsonl"), "{err}");
+    // With a query that parses, the malformed file is reported.
+    let out = kql(&["run", "-e", "T | where a > 0", "--data", data]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("T.jsonl:2"));
+}
+
+#[test]
 fn an_unknown_column_suggests_the_right_one() {
     let out = kql(&[
         "run",
