@@ -689,6 +689,33 @@ mod tests {
         }
     }
 
+    /// Each JSON string (quotes included) is accepted by the walk exactly when serde_json
+    /// accepts it, with `is_compact`'s flag, and the skim ends it where the walk does; over
+    /// a thousand are accepted and a thousand rejected.
+    fn strings_judged_as_serde_json_judges_them(strings: &[Vec<u8>]) {
+        let mut accepted = 0;
+        for bytes in strings {
+            let serde = serde_json::from_slice::<String>(bytes).is_ok();
+            let ours = checked_document(bytes);
+            let text = String::from_utf8_lossy(bytes);
+            assert_eq!(ours.is_some(), serde, "{text}");
+            let Some((_, compact)) = ours else {
+                continue;
+            };
+            assert_eq!(compact, is_compact(bytes), "{text}");
+            let doc = format!("{{\"k\":{text},\"z\":1}}");
+            let mut values = Vec::new();
+            assert!(crate::json_skim::skim_members(&doc, |_, v| {
+                values.push(v.to_string());
+                false
+            }));
+            assert_eq!(values, [text.to_string(), "1".to_string()]);
+            accepted += 1;
+        }
+        let rejected = strings.len() - accepted;
+        assert!(accepted > 1000 && rejected > 1000, "{accepted} {rejected}");
+    }
+
     /// Seeded random strings dense with escapes, quotes and control bytes, across word
     /// and block boundaries: a string is accepted exactly when serde_json accepts it, the
     /// compact flag is `is_compact`'s, and the skim finds the same end of it.
@@ -696,7 +723,7 @@ mod tests {
     fn escape_dense_strings_are_judged_as_serde_json_judges_them() {
         let alphabet = b"\\\"\\\\nrtu/bfx0aDcE19 \x01\x7f\xc3\xa9";
         let mut state: u64 = 11;
-        let (mut accepted, mut rejected) = (0, 0);
+        let mut strings = Vec::new();
         for _ in 0..40_000 {
             state = state
                 .wrapping_mul(6364136223846793005)
@@ -709,34 +736,11 @@ mod tests {
             );
             bytes.push(b'"');
             // UTF-8 is checked apart, for whole lines.
-            if std::str::from_utf8(&bytes).is_err() {
-                continue;
-            }
-            let serde = serde_json::from_slice::<String>(&bytes).is_ok();
-            let ours = checked_document(&bytes);
-            assert_eq!(
-                ours.is_some(),
-                serde,
-                "{:?}",
-                String::from_utf8_lossy(&bytes)
-            );
-            if let Some((_, compact)) = ours {
-                assert_eq!(compact, is_compact(&bytes));
-                // The skim ends the string where the checking walk does.
-                let text = String::from_utf8_lossy(&bytes);
-                let doc = format!("{{\"k\":{text},\"z\":1}}");
-                let mut values = Vec::new();
-                assert!(crate::json_skim::skim_members(&doc, |_, v| {
-                    values.push(v.to_string());
-                    false
-                }));
-                assert_eq!(values, [text.to_string(), "1".to_string()]);
-                accepted += 1;
-            } else {
-                rejected += 1;
+            if std::str::from_utf8(&bytes).is_ok() {
+                strings.push(bytes);
             }
         }
-        assert!(accepted > 1000 && rejected > 1000, "{accepted} {rejected}");
+        strings_judged_as_serde_json_judges_them(&strings);
     }
 
     /// Long strings of JSON text held in strings (escape-dense for hundreds of bytes, read
@@ -761,7 +765,7 @@ mod tests {
             b"\x01",
         ];
         let mut state: u64 = 5;
-        let (mut accepted, mut rejected) = (0, 0);
+        let mut strings = Vec::new();
         for round in 0..6000 {
             let mut bytes = b"\"".to_vec();
             bytes.extend(std::iter::repeat_n(b'a', round % 67));
@@ -781,25 +785,9 @@ mod tests {
                 bytes.extend_from_slice(pieces[piece]);
             }
             bytes.push(b'"');
-            let serde = serde_json::from_slice::<String>(&bytes).is_ok();
-            let ours = checked_document(&bytes);
-            let text = String::from_utf8_lossy(&bytes);
-            assert_eq!(ours.is_some(), serde, "{text}");
-            if let Some((_, compact)) = ours {
-                assert_eq!(compact, is_compact(&bytes), "{text}");
-                let doc = format!("{{\"k\":{text},\"z\":1}}");
-                let mut values = Vec::new();
-                assert!(crate::json_skim::skim_members(&doc, |_, v| {
-                    values.push(v.to_string());
-                    false
-                }));
-                assert_eq!(values, [text.to_string(), "1".to_string()]);
-                accepted += 1;
-            } else {
-                rejected += 1;
-            }
+            strings.push(bytes);
         }
-        assert!(accepted > 1000 && rejected > 1000, "{accepted} {rejected}");
+        strings_judged_as_serde_json_judges_them(&strings);
     }
 
     #[test]
