@@ -106,14 +106,18 @@ impl Binder<'_> {
         span: Span,
     ) -> Result<Tab, Diagnostic> {
         let mut out: Vec<(Typed, String)> = Vec::new();
+        // Per output column: named after a call's first argument.
+        let mut from_call: Vec<bool> = Vec::new();
         let mut unnamed = 0;
         for item in items {
             if let Some(parts) = self.several_results(item, &input)? {
+                from_call.extend(parts.iter().map(|_| false));
                 out.extend(parts);
                 continue;
             }
             let value = self.scalar(&item.expr, Some(&input))?;
-            let name = match (item.names.first(), implied_name(&item.expr)) {
+            let called = item.names.is_empty() && matches!(item.expr.kind, ExprKind::Call { .. });
+            let mut name = match (item.names.first(), implied_name(&item.expr)) {
                 (Some(n), _) => n.name.clone(),
                 (None, Some(n)) => n,
                 (None, None) => {
@@ -121,13 +125,20 @@ impl Binder<'_> {
                     format!("Column{unnamed}")
                 }
             };
-            if out.iter().any(|(_, n)| *n == name) {
-                return Err(Diagnostic::error(
-                    codes::SYNTAX,
-                    format!("column '{name}' is projected twice"),
-                    item.expr.span,
-                ));
+            if let Some(j) = out.iter().position(|(_, n)| *n == name) {
+                // Two calls named after one column (`bin(t, 1h), floor(t, 1d)`) are `t`, `t1`,
+                // as Kusto names them; any other repeat is an error.
+                if !(called && from_call[j]) {
+                    return Err(Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("column '{name}' is projected twice"),
+                        item.expr.span,
+                    ));
+                }
+                let taken: Vec<String> = out.iter().map(|(_, n)| n.clone()).collect();
+                name = unique(&name, &taken);
             }
+            from_call.push(called);
             out.push((value, name));
         }
         input.project(out, span)

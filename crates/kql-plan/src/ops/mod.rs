@@ -25,7 +25,7 @@ mod union;
 use crate::binder::Binder;
 use crate::tab::Tab;
 use kql_functions::Typed;
-use kql_syntax::ast::{Expr, ExprKind, Operator, OperatorKind};
+use kql_syntax::ast::{Expr, ExprKind, Literal, Operator, OperatorKind};
 use kql_syntax::{Diagnostic, Span, diagnostic::codes};
 use kql_types::KType;
 
@@ -225,18 +225,114 @@ fn operator_name(k: &OperatorKind) -> String {
 
 /// Functions whose unnamed result column is named after them and their first argument
 /// (`dcount_hll(h)` gives `dcount_hll_h`), as Kusto names them.
-const NAMED_BY_FIRST_ARGUMENT: &[&str] = &["dcount_hll", "percentile_tdigest"];
+/// Calls Kusto names after their first argument's name (`tostring(d.a)` is `d_a`,
+/// `bin(Timestamp, 1h)` is `Timestamp`): Kusto.Language's result-name rule for each.
+const NAMED_AFTER_FIRST_ARGUMENT: &[&str] = &[
+    "split",
+    "tostring",
+    "tohex",
+    "todynamic",
+    "toobject",
+    "tolong",
+    "toint",
+    "toreal",
+    "todouble",
+    "todatetime",
+    "totimespan",
+    "totime",
+    "tobool",
+    "toboolean",
+    "todecimal",
+    "toguid",
+    "parse_csv",
+    "parsejson",
+    "parse_json",
+    "parse_xml",
+    "format_datetime",
+    "format_timespan",
+    "startofday",
+    "bin",
+    "floor",
+    "bin_at",
+    "bin_auto",
+    "binary_and",
+    "binary_or",
+    "binary_xor",
+    "binary_not",
+    "binary_shift_right",
+    "binary_shift_left",
+    "bitset_count_ones",
+    "series_fir",
+    "series_outliers",
+    "series_iir",
+    "series_fill_backward",
+    "series_fill_forward",
+    "series_fill_const",
+    "series_fill_linear",
+    "round",
+    "ceiling",
+    "pow",
+    "sqrt",
+    "log",
+    "log2",
+    "log10",
+    "exp",
+    "exp2",
+    "exp10",
+    "cos",
+    "sin",
+    "tan",
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "abs",
+    "rand",
+    "gamma",
+    "loggamma",
+    "erf",
+    "erfc",
+    "format_bytes",
+];
+
+/// Calls named `PREFIX_ARG` after their first argument (`strlen(m)` is `strlen_m`).
+const PREFIXED_FIRST_ARGUMENT: &[(&str, &str)] = &[
+    ("strlen", "strlen"),
+    ("string_size", "string_size"),
+    ("percentile_tdigest", "percentile_tdigest"),
+    ("dcount_hll", "dcount_hll"),
+    ("gettype", "type"),
+    ("treepath", "tree"),
+    ("repeat", "repeat"),
+    ("percentiles_array_tdigest", "percentile_tdigest"),
+];
 
 /// The column name Kusto gives an unnamed expression: a column keeps its name, `a.b`
-/// becomes `a_b`; other expressions get None (the caller numbers them).
+/// becomes `a_b`, and a call is named by its function's rule (after its first argument,
+/// with a prefix, or by `column_ifexists`'s column); other expressions get None (the caller
+/// numbers them `Column1`, ...).
 pub(crate) fn implied_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Name(n) => Some(n.name.clone()),
         ExprKind::Member { target, name } => {
             implied_name(target).map(|t| format!("{t}_{}", name.name))
         }
-        ExprKind::Call { name, args } if NAMED_BY_FIRST_ARGUMENT.contains(&name.name.as_str()) => {
-            implied_name(args.first()?).map(|a| format!("{}_{a}", name.name))
+        ExprKind::Call { name, args } => {
+            let first = || args.first().and_then(implied_name);
+            let f = name.name.as_str();
+            if NAMED_AFTER_FIRST_ARGUMENT.contains(&f) {
+                return first();
+            }
+            if let Some((_, prefix)) = PREFIXED_FIRST_ARGUMENT.iter().find(|(g, _)| *g == f) {
+                return first().map(|a| format!("{prefix}_{a}"));
+            }
+            match (f, args.first().map(|a| &a.kind)) {
+                (
+                    "column_ifexists" | "columnifexists",
+                    Some(ExprKind::Literal(Literal::String(c))),
+                ) => Some(c.clone()),
+                _ => None,
+            }
         }
         _ => None,
     }

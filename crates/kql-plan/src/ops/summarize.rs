@@ -33,11 +33,16 @@ impl Binder<'_> {
         let mut group_exprs = Vec::new();
         let mut outputs = Vec::new();
         let mut by_columns = Vec::new();
+        let mut unnamed = 0;
         for (i, item) in by.iter().enumerate() {
             let v = self.scalar(&item.expr, Some(&input))?;
             let name = match item.names.first() {
                 Some(n) => n.name.clone(),
-                None => by_name(&item.expr).unwrap_or_else(|| format!("Column{}", i + 1)),
+                // Unnamed keys without a name of their own are numbered among themselves.
+                None => implied_name(&item.expr).unwrap_or_else(|| {
+                    unnamed += 1;
+                    format!("Column{unnamed}")
+                }),
             };
             if let ExprKind::Name(n) = &item.expr.kind {
                 by_columns.push(n.name.clone());
@@ -295,15 +300,6 @@ fn arg_extreme(e: &Expr) -> Option<(&Expr, &[Expr], bool)> {
     }
 }
 
-/// Kusto's name for a `by` expression: a column keeps its name; `bin(Col, ...)` and other
-/// calls whose first argument is a column take that column's name.
-pub(super) fn by_name(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Call { args, .. } => args.first().and_then(implied_name),
-        _ => implied_name(e),
-    }
-}
-
 /// The output name of an aggregate item: its own, or Kusto's (`count_`, `sum_X`), made
 /// unique among `taken`, to which it is added.
 pub(super) fn aggregate_column(item: &NamedExpr, taken: &mut Vec<String>) -> String {
@@ -325,7 +321,7 @@ fn aggregate_name(e: &Expr) -> Option<String> {
     let FunctionKind::Aggregate(agg) = &spec.kind else {
         return None;
     };
-    let arg = args.first().and_then(by_name).unwrap_or_default();
+    let arg = args.first().and_then(implied_name).unwrap_or_default();
     // `percentile(x, 95)` → `percentile_x_95`.
     if spec.name == "percentile"
         && let Some(p) = args.get(1).and_then(percent_label)
