@@ -223,8 +223,6 @@ fn operator_name(k: &OperatorKind) -> String {
     .to_string()
 }
 
-/// Functions whose unnamed result column is named after them and their first argument
-/// (`dcount_hll(h)` gives `dcount_hll_h`), as Kusto names them.
 /// Calls Kusto names after their first argument's name (`tostring(d.a)` is `d_a`,
 /// `bin(Timestamp, 1h)` is `Timestamp`): Kusto.Language's result-name rule for each.
 const NAMED_AFTER_FIRST_ARGUMENT: &[&str] = &[
