@@ -116,7 +116,7 @@ impl Binder<'_> {
                 continue;
             }
             let value = self.scalar(&item.expr, Some(&input))?;
-            let called = item.names.is_empty() && matches!(item.expr.kind, ExprKind::Call { .. });
+            let called = renamable(item, value.ty, &input);
             let mut name = match (item.names.first(), implied_name(&item.expr)) {
                 (Some(n), _) => n.name.clone(),
                 (None, Some(n)) => n,
@@ -126,9 +126,10 @@ impl Binder<'_> {
                 }
             };
             if let Some(j) = out.iter().position(|(_, n)| *n == name) {
-                // Two calls named after one column (`bin(t, 1h), floor(t, 1d)`) are `t`, `t1`,
-                // as Kusto names them; any other repeat is an error.
-                if !(called && from_call[j]) {
+                // A call named after a column is kept apart from it and from other such
+                // calls (`t, bin(t, 1h)` are `t`, `t1`), as Kusto names them; a repeat of
+                // plain names is an error.
+                if !(called || from_call[j]) {
                     return Err(Diagnostic::error(
                         codes::SYNTAX,
                         format!("column '{name}' is projected twice"),
@@ -333,4 +334,25 @@ pub(super) fn project_reorder(input: Tab, keys: &[SortKey], span: Span) -> Resul
     order.extend(rest);
     let reordered = order.into_iter().map(|i| cols[i].clone()).collect();
     input.project(reordered, span)
+}
+
+/// Whether an unnamed item is a call that Kusto names after a column and keeps apart from
+/// it (`bin(t, 1h)` beside `t` is `t1`). A conversion of a column to its own type
+/// (`tostring(m)` of a string) is that column, as the oracle reports.
+fn renamable(item: &NamedExpr, ty: KType, input: &Tab) -> bool {
+    let ExprKind::Call { name, args } = &item.expr.kind else {
+        return false;
+    };
+    if !item.names.is_empty() {
+        return false;
+    }
+    let same_column = match args.first().map(|a| &a.kind) {
+        Some(ExprKind::Name(n)) => input
+            .names()
+            .iter()
+            .position(|c| *c == n.name)
+            .is_some_and(|i| input.typed(i).ty == ty),
+        _ => false,
+    };
+    !(name.name.starts_with("to") && same_column)
 }
