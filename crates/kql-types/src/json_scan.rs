@@ -172,8 +172,8 @@ pub(crate) enum Closed {
 
 /// Walks the text of a string from `i` to its closing quote, handing the byte after each
 /// backslash to `escape`, which may reject it. The text is taken 16 bytes at a time while 16
-/// are left, each quote and backslash of a block from one mask of them (escape-dense text
-/// has several per block).
+/// are left, each quote and backslash of a block from one mask of them; from a backslash on,
+/// 64 bytes at a time while 64 are left (`string_windows`).
 pub(crate) fn string_close(s: &[u8], mut i: usize, mut escape: impl FnMut(u8) -> bool) -> Closed {
     'blocks: while let Some(block) = s.get(i..i + 16).and_then(|b| b.try_into().ok()) {
         let base = i;
@@ -427,8 +427,9 @@ impl<'a> Tokens<'a> {
     }
 
     /// Reads a string 16 bytes at a time while 16 are left, each quote, backslash and
-    /// control byte of a block taken from one mask of them (escape-dense text has several
-    /// per block): the offset after the closing quote when it was found.
+    /// control byte of a block taken from one mask of them, and from a backslash on 64 bytes
+    /// at a time while 64 are left (`string_windows`): the offset after the closing quote
+    /// when it was found.
     fn string_blocks(&mut self, unicode: &mut bool) -> Result<Option<usize>, Invalid> {
         'blocks: while let Some(block) = self
             .s
