@@ -2,7 +2,7 @@
 //! the axis (the default where a step has no rows), and the axis itself as an array.
 
 use super::implied_name;
-use super::summarize::aggregate_column;
+use super::summarize::{aggregate_column, key_name};
 use crate::binder::Binder;
 use crate::names::unique;
 use crate::probe::scalar_i64;
@@ -114,14 +114,7 @@ impl Binder<'_> {
         let mut unnamed = 0;
         for (i, item) in ms.by.iter().enumerate() {
             let v = self.scalar(&item.expr, Some(&rows))?;
-            let name = match item.names.first() {
-                Some(n) => n.name.clone(),
-                // Unnamed keys without a name of their own are numbered among themselves.
-                None => implied_name(&item.expr).unwrap_or_else(|| {
-                    unnamed += 1;
-                    format!("Column{unnamed}")
-                }),
-            };
+            let name = key_name(item, &mut unnamed);
             let name = unique(&name, &taken);
             taken.push(name.clone());
             group_exprs.push(v.expr.alias(format!("__by{i}")));

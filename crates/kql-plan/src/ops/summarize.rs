@@ -36,14 +36,7 @@ impl Binder<'_> {
         let mut unnamed = 0;
         for (i, item) in by.iter().enumerate() {
             let v = self.scalar(&item.expr, Some(&input))?;
-            let name = match item.names.first() {
-                Some(n) => n.name.clone(),
-                // Unnamed keys without a name of their own are numbered among themselves.
-                None => implied_name(&item.expr).unwrap_or_else(|| {
-                    unnamed += 1;
-                    format!("Column{unnamed}")
-                }),
-            };
+            let name = key_name(item, &mut unnamed);
             if let ExprKind::Name(n) = &item.expr.kind {
                 by_columns.push(n.name.clone());
             }
@@ -297,6 +290,18 @@ fn arg_extreme(e: &Expr) -> Option<(&Expr, &[Expr], bool)> {
         "arg_max" => Some((e, args, true)),
         "arg_min" => Some((e, args, false)),
         _ => None,
+    }
+}
+
+/// The name of a `by` key: its own, else Kusto's for the expression; keys with neither are
+/// numbered among themselves (`Column1` for the first).
+pub(super) fn key_name(item: &NamedExpr, unnamed: &mut usize) -> String {
+    match item.names.first() {
+        Some(n) => n.name.clone(),
+        None => implied_name(&item.expr).unwrap_or_else(|| {
+            *unnamed += 1;
+            format!("Column{unnamed}")
+        }),
     }
 }
 
