@@ -186,18 +186,21 @@ pub fn compile_regex(pattern: &str) -> Result<Regex> {
         .map_err(|e| DataFusionError::Execution(format!("invalid regular expression: {e}")))
 }
 
-/// Compiles each distinct pattern once while walking the rows.
+/// Compiles each distinct pattern once while walking the rows, with the positions of its
+/// groups, kept across rows for `captures_read`.
 struct RegexCache {
-    last: Option<(String, Regex)>,
+    last: Option<(String, Regex, CaptureLocations)>,
 }
 
 impl RegexCache {
-    fn get(&mut self, pattern: &str) -> Result<&Regex> {
-        if self.last.as_ref().is_none_or(|(p, _)| p != pattern) {
-            self.last = Some((pattern.to_string(), compile_regex(pattern)?));
+    fn get(&mut self, pattern: &str) -> Result<(&Regex, &mut CaptureLocations)> {
+        if self.last.as_ref().is_none_or(|(p, _, _)| p != pattern) {
+            let re = compile_regex(pattern)?;
+            let locations = re.capture_locations();
+            self.last = Some((pattern.to_string(), re, locations));
         }
-        match &self.last {
-            Some((_, re)) => Ok(re),
+        match &mut self.last {
+            Some((_, re, locations)) => Ok((re, locations)),
             None => unreachable!("set just above"),
         }
     }
@@ -245,19 +248,13 @@ fn extract_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         .ok_or_else(|| DataFusionError::Internal("group index is not Int64".into()))?;
     let texts = strings(args, 2)?;
     let mut cache = RegexCache { last: None };
-    // The group positions of a match, kept across rows (one allocation per pattern).
-    let mut locations: Option<(String, CaptureLocations)> = None;
     let mut out = StringBuilder::with_capacity(rows, rows * 8);
     for r in 0..rows {
         let (Some(p), Some(t)) = (patterns.get(r), texts.get(r)) else {
             out.append_value("");
             continue;
         };
-        let re = cache.get(p)?;
-        let locs = match &mut locations {
-            Some((q, locs)) if q == p => locs,
-            _ => &mut locations.insert((p.to_string(), re.capture_locations())).1,
-        };
+        let (re, locs) = cache.get(p)?;
         let group = usize::try_from(groups.value(r)).unwrap_or(usize::MAX);
         let found = re
             .captures_read(locs, t)
@@ -274,7 +271,7 @@ fn matches_body(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let mut cache = RegexCache { last: None };
     let mut out = Vec::with_capacity(rows);
     for r in 0..rows {
-        let re = cache.get(patterns.get(r).unwrap_or(""))?;
+        let (re, _) = cache.get(patterns.get(r).unwrap_or(""))?;
         out.push(Some(re.is_match(texts.get(r).unwrap_or(""))));
     }
     Ok(Arc::new(BooleanArray::from(out)))
